@@ -1,0 +1,1 @@
+"""tgpl server: OpenRosa for phones, the store, and the services behind them."""

@@ -1,0 +1,30 @@
+"""The `tgpl` command line: the contract scripts and administrators rely on (every command has --json)."""
+
+from __future__ import annotations
+
+import typer
+
+from server.cli import app_users, forms, setup
+from server.cli.context import JsonOption, context, emit, fail
+from server.errors import TgplError
+from server.submissions import count_submissions
+
+app = typer.Typer(help="tgpl: field data for mobile legal aid.", no_args_is_help=True, add_completion=False)
+app.command("init")(setup.init)
+app.command("serve")(setup.serve)
+app.add_typer(forms.app, name="forms")
+app.add_typer(app_users.app, name="app-users")
+submissions = typer.Typer(help="Look at stored submissions.", no_args_is_help=True)
+app.add_typer(submissions, name="submissions")
+
+
+@submissions.command("count")
+def count(form_id: str | None = typer.Argument(None), as_json: bool = JsonOption) -> None:
+    """How many submissions are stored (each once, whatever the resends and edits)."""
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            total = count_submissions(session, form_id)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    emit(as_json, {"form_id": form_id, "count": total}, str(total))

@@ -1,0 +1,96 @@
+"""What every CLI command needs: settings from the environment, the engine, the store, and output."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import typer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from forms.build import build_xlsform
+from server.app_users import create_app_user
+from server.collect_qr import collect_settings, encode_settings, write_png
+from server.config import Settings
+from server.db import make_engine, require_migrated
+from server.errors import TgplError
+from server.network import phone_base_url
+from server.publish import Published, publish_xform
+from server.storage import BlobStore
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+@dataclass
+class Context:
+    """Lazily built settings, engine and store for one CLI invocation."""
+
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database engine (not checked for migrations)."""
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def store(self) -> BlobStore:
+        """The blob store under the data directory."""
+        return BlobStore(self.settings.blob_dir)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on a migrated database."""
+        require_migrated(self.engine)
+        with Session(self.engine) as session:
+            yield session
+
+
+def context() -> Context:
+    """The context built from TGPL_* environment variables."""
+    return Context(Settings())
+
+
+def emit(as_json: bool, data: Any, text: str) -> None:
+    """Print JSON or human text."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str) if as_json else text)
+
+
+def fail(error: TgplError, as_json: bool) -> typer.Exit:
+    """Report an error (Vietnamese and English) and return the exit to raise."""
+    if as_json:
+        typer.echo(json.dumps({"error": error.code, "message": error.message}, ensure_ascii=False), err=True)
+    else:
+        typer.secho(f"Lỗi / Error: {error.message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def publish_xlsform(ctx: Context, session: Session, path: Path, media: list[Path]) -> tuple[Published, list[str]]:
+    """Build an XLSForm (pyxform + ODK Validate) and publish it with its media files."""
+    built = build_xlsform(path)
+    files = {m.name: m.read_bytes() for m in media}
+    published = publish_xform(session=session, store=ctx.store, xform=built.xform, media=files)
+    return published, list(built.warnings)
+
+
+def app_user_with_qr(ctx: Context, session: Session, name: str, form_ids: list[str]) -> dict[str, Any]:
+    """Create an app user, write its Collect QR code and URL under the data directory, and describe it."""
+    user, token = create_app_user(session=session, name=name, form_ids=form_ids)
+    url = f"{phone_base_url(ctx.settings)}/key/{token}"
+    payload = encode_settings(collect_settings(url))
+    directory = ctx.settings.collect_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)  # the codes inside are credentials
+    png = write_png(payload, directory / f"app-user-{user.id}.png")
+    text = directory / f"app-user-{user.id}.txt"
+    text.write_text(f"{url}\n{payload}\n", encoding="utf-8")
+    for secret in (png, text):
+        os.chmod(secret, 0o600)
+    return {"id": user.id, "name": user.name, "token": token, "url": url, "qr_png": str(png.resolve()),
+            "qr_payload": payload, "forms": form_ids}

@@ -1,0 +1,73 @@
+"""`tgpl forms ...`: publish, list and close forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from server.cli.context import JsonOption, context, emit, fail, publish_xlsform
+from server.errors import TgplError
+from server.publish import list_forms, set_state
+
+app = typer.Typer(help="Publish, list and close forms.", no_args_is_help=True)
+
+
+@app.command("publish")
+def publish(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The XLSForm (.xlsx)."),
+    media: list[Path] = typer.Option([], "--media", exists=True, dir_okay=False, help="A media file (repeatable)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Build an XLSForm with pyxform, check it with ODK Validate and publish it with its media."""
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            published, warnings = publish_xlsform(ctx, session, path, media)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    data = {"form_id": published.form_id, "version": published.version, "title": published.title,
+            "md5": published.md5, "media": list(published.media), "changed": published.changed,
+            "warnings": warnings}
+    state = "published" if published.changed else "unchanged (this version is already published)"
+    lines = [f"{published.form_id} {published.version}: {state}", *(f"  ! {w}" for w in warnings)]
+    emit(as_json, data, "\n".join(lines))
+
+
+@app.command("list")
+def list_(as_json: bool = JsonOption) -> None:
+    """Every form with its current version and state."""
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            rows = [
+                {"form_id": s.form.xml_form_id, "title": s.current.title, "version": s.current.version,
+                 "state": s.form.state, "md5": s.current.md5, "media": [m.filename for m in s.media]}
+                for s in list_forms(session)
+            ]
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    text = "\n".join(f"{r['form_id']}\t{r['version']}\t{r['state']}\t{r['title']}" for r in rows) or "(no forms)"
+    emit(as_json, rows, text)
+
+
+def _set_state(form_id: str, state: str, as_json: bool) -> None:
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            form = set_state(session=session, xml_form_id=form_id, state=state)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    emit(as_json, {"form_id": form.xml_form_id, "state": form.state}, f"{form.xml_form_id}: {form.state}")
+
+
+@app.command("close")
+def close(form_id: str, as_json: bool = JsonOption) -> None:
+    """Close a form: phones no longer list it and its submissions are refused (409)."""
+    _set_state(form_id, "closed", as_json)
+
+
+@app.command("open")
+def open_(form_id: str, as_json: bool = JsonOption) -> None:
+    """Open a closed form again."""
+    _set_state(form_id, "open", as_json)

@@ -1,0 +1,93 @@
+"""`tgpl init` and `tgpl serve`: set up a machine, then serve phones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+import uvicorn
+from sqlmodel import select
+
+from server.app import create_app
+from server.cli.context import JsonOption, app_user_with_qr, context, emit, fail, publish_xlsform
+from server.collect_qr import terminal_text
+from server.db import migrate
+from server.errors import TgplError
+from server.models import AppUser
+from server.web_users import ensure_admin
+
+BUILTIN_FORMS = Path(__file__).resolve().parents[2] / "forms" / "xlsform"
+FIRST_APP_USER = "Cộng tác viên 1"
+
+
+def builtin_forms() -> list[tuple[Path, list[Path]]]:
+    """The XLSForms shipped in forms/xlsform, each with the files of its <name>-media folder."""
+    found = []
+    for path in sorted(BUILTIN_FORMS.glob("*.xlsx")):
+        media_dir = path.with_name(f"{path.stem}-media")
+        media = sorted(p for p in media_dir.iterdir() if p.is_file()) if media_dir.is_dir() else []
+        found.append((path, media))
+    return found
+
+
+def init(as_json: bool = JsonOption) -> None:
+    """Migrate the database, publish the built-in forms, create the admin and a first app user (idempotent)."""
+    ctx = context()
+    report: dict[str, Any] = {"data_dir": str(ctx.settings.data_dir.resolve()), "forms": []}
+    log = (lambda _m: None) if as_json else typer.echo
+    try:
+        log(f"Cơ sở dữ liệu / database: {ctx.engine.url.render_as_string(hide_password=True)}")
+        migrate(ctx.engine)
+        with ctx.session() as session:
+            for path, media in builtin_forms():
+                published, warnings = publish_xlsform(ctx, session, path, media)
+                report["forms"].append({"form_id": published.form_id, "version": published.version,
+                                        "changed": published.changed, "warnings": warnings})
+                state = "đã xuất bản / published" if published.changed else "không đổi / unchanged"
+                log(f"Biểu mẫu / form {published.form_id} {published.version}: {state}")
+                for warning in warnings:
+                    log(f"  ! {warning}")
+            password = ensure_admin(session=session)
+            report["admin"] = {"username": "admin", "password": password}
+            first = session.exec(select(AppUser).where(AppUser.revoked_at.is_(None)).order_by(AppUser.id)).first()  # type: ignore[union-attr, arg-type]
+            if session.exec(select(AppUser)).first() is None:
+                report["app_user"] = app_user_with_qr(ctx, session, FIRST_APP_USER, [])
+            elif first is not None:
+                report["app_user"] = _saved_app_user(ctx.settings.collect_dir, first)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    if as_json:
+        emit(True, report, "")
+        return
+    if password:
+        typer.secho(f"Tài khoản quản trị / admin account: admin / {password}  (chỉ hiện một lần / shown once)",
+                    fg=typer.colors.YELLOW)
+    phone = report.get("app_user")
+    if phone and phone.get("url"):
+        typer.echo(terminal_text(phone["qr_payload"]))
+        typer.echo(f"Quét mã QR bằng ODK Collect / scan with ODK Collect: {phone['qr_png']}")
+        typer.echo(f"Địa chỉ cho điện thoại / phone URL: {phone['url']}")
+
+
+def _saved_app_user(directory: Path, user: AppUser) -> dict[str, Any]:
+    """What init wrote for an app user earlier (the token itself is only stored hashed in the database)."""
+    text = directory / f"app-user-{user.id}.txt"
+    if not text.is_file():
+        return {"id": user.id, "name": user.name}
+    url, payload = text.read_text(encoding="utf-8").split("\n")[:2]
+    return {"id": user.id, "name": user.name, "url": url, "qr_payload": payload,
+            "qr_png": str((directory / f"app-user-{user.id}.png").resolve())}
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Interface to listen on (default TGPL_HOST or 0.0.0.0)."),
+    port: int | None = typer.Option(None, help="Port (default TGPL_PORT or 8000)."),
+) -> None:
+    """Serve OpenRosa for phones (refuses an unmigrated database)."""
+    ctx = context()
+    try:
+        app = create_app(ctx.settings, engine=ctx.engine)
+    except TgplError as error:
+        raise fail(error, False) from error
+    uvicorn.run(app, host=host or ctx.settings.host, port=port or ctx.settings.port, log_level="info")

@@ -1,0 +1,82 @@
+"""Read a submitted instance (hardened XML parsing): form id, version, instanceID, edits, file names."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException, ElementTree
+
+from forms.xform import local
+from server.errors import BadRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """What the server reads from a submission's XML; the bytes themselves are stored untouched."""
+
+    form_id: str
+    version: str
+    instance_id: str
+    deprecated_id: str | None
+    instance_name: str | None
+    root: Element
+
+
+def parse_instance(xml: bytes) -> Instance:
+    """Parse submission XML; BadRequest when it is not XML or names no form."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:
+        raise BadRequest(
+            "Phiếu gửi lên không phải XML hợp lệ, máy chủ chưa lưu gì.",
+            f"The submission is not well-formed XML; nothing was stored ({error}).",
+        ) from error
+    form_id = (root.get("id") or "").strip()
+    if not form_id:
+        raise BadRequest(
+            "Phiếu không ghi mã biểu mẫu (thuộc tính id), máy chủ không biết phiếu thuộc biểu mẫu nào.",
+            "The submission has no form id (root id attribute).",
+        )
+    meta = _child(root, "meta")
+    instance_id = _text(_child(meta, "instanceID")) or _text(_child(root, "instanceID"))
+    if not instance_id:
+        # No instanceID: derive one from the bytes so that a resend of the same XML is not counted twice.
+        instance_id = "sha256:" + hashlib.sha256(xml).hexdigest()
+    return Instance(
+        form_id=form_id,
+        version=(root.get("version") or "").strip(),
+        instance_id=instance_id,
+        deprecated_id=_text(_child(meta, "deprecatedID")),
+        instance_name=_text(_child(meta, "instanceName")),
+        root=root,
+    )
+
+
+def binary_values(root: Element, paths: Iterable[str]) -> list[str]:
+    """File names held by binary fields at these absolute paths (every repeat instance), in document order."""
+    names: list[str] = []
+    for path in paths:
+        steps = [step for step in path.split("/") if step][1:]  # drop the root's own name
+        level = [root]
+        for step in steps:
+            level = [child for node in level for child in node if local(child.tag) == step]
+        for node in level:
+            value = (node.text or "").strip()
+            if value and value not in names:
+                names.append(value)
+    return names
+
+
+def _child(element: Element | None, name: str) -> Element | None:
+    if element is None:
+        return None
+    return next((child for child in element if local(child.tag) == name), None)
+
+
+def _text(element: Element | None) -> str | None:
+    if element is None:
+        return None
+    return (element.text or "").strip() or None

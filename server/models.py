@@ -1,0 +1,155 @@
+"""Database tables. Every change here needs an Alembic migration (a test compares the two)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+
+
+class Form(SQLModel, table=True):
+    """A form id (the XForm's root id) and whether it accepts submissions."""
+
+    __tablename__ = "form"
+
+    id: int | None = Field(default=None, primary_key=True)
+    xml_form_id: str = Field(max_length=255, unique=True)
+    state: str = Field(default="open", max_length=16)  # open | closed
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class FormVersion(SQLModel, table=True):
+    """One immutable published version of a form: the exact XForm bytes served to phones."""
+
+    __tablename__ = "form_version"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    form_id: int = Field(foreign_key="form.id", index=True)
+    version: str = Field(max_length=255)
+    title: str = Field(sa_type=Text)
+    xml: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    md5: str = Field(max_length=32)
+    sha256: str = Field(max_length=64)
+    binary_paths: str = Field(default="[]", sa_type=Text)  # JSON list of instance paths of binary fields
+    published_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class FormMedia(SQLModel, table=True):
+    """A media file (image, CSV choice list...) that a form version references and phones download."""
+
+    __tablename__ = "form_media"
+    __table_args__ = (UniqueConstraint("form_version_id", "filename"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    form_version_id: int = Field(foreign_key="form_version.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    md5: str = Field(max_length=32)
+    size: int
+
+
+class AppUser(SQLModel, table=True):
+    """A collaborator's device: reaches OpenRosa through a secret token in its URL."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AppUserForm(SQLModel, table=True):
+    """Limits an app user to some forms; an app user with no rows here may use every open form."""
+
+    __tablename__ = "app_user_form"
+
+    app_user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    form_id: int = Field(foreign_key="form.id", primary_key=True)
+
+
+class WebUser(SQLModel, table=True):
+    """A person who signs in to the coordinator pages (admin, coordinator, viewer)."""
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=255, unique=True)
+    password_hash: str = Field(sa_type=Text)  # argon2
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Submission(SQLModel, table=True):
+    """One logical record sent from a phone; its versions (edits) are SubmissionDef rows."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    form_id: int = Field(foreign_key="form.id", index=True)
+    instance_id: str = Field(max_length=255)  # the instanceID of the first version
+    app_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    device_id: str | None = Field(default=None, max_length=255)
+    review_state: str | None = Field(default=None, max_length=16)  # None=received, edited, hasIssues...
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+
+
+class SubmissionDef(SQLModel, table=True):
+    """One version of a submission: the exact XML as received; only one per submission is current."""
+
+    __tablename__ = "submission_def"
+    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    form_id: int = Field(foreign_key="form.id")
+    form_version_id: int = Field(foreign_key="form_version.id", index=True)
+    instance_id: str = Field(max_length=255)
+    deprecated_id: str | None = Field(default=None, max_length=255)
+    instance_name: str | None = Field(default=None, sa_type=Text)
+    xml_sha256: str = Field(max_length=64)
+    xml_size: int
+    current: bool = Field(default=True, index=True)
+    app_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    device_id: str | None = Field(default=None, max_length=255)
+    user_agent: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SubmissionAttachment(SQLModel, table=True):
+    """A file a submission version expects (named in a binary field); blob is empty until it arrives."""
+
+    __tablename__ = "submission_attachment"
+    __table_args__ = (UniqueConstraint("submission_def_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_def_id: int = Field(foreign_key="submission_def.id", index=True)
+    name: str = Field(max_length=255)
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    content_type: str | None = Field(default=None, max_length=255)
+
+
+class Audit(SQLModel, table=True):
+    """Who did what to which record, when (submission.create, submission.update.version...)."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    action: str = Field(max_length=64, index=True)
+    actor: str | None = Field(default=None, max_length=255)  # "app_user:3", "web_user:1", "cli"
+    subject: str | None = Field(default=None, max_length=255)  # "submission:12", "form:tgpl_session"
+    details: str | None = Field(default=None, sa_type=Text)  # JSON

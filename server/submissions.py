@@ -1,0 +1,267 @@
+"""Receiving submissions: the one writer of submission rows. A 201 is only promised after commit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.app_users import require_form_access
+from server.errors import Conflict, NotFound
+from server.instance import Instance, binary_values, parse_instance
+from server.models import AppUser, Audit, Form, FormVersion, Submission, SubmissionAttachment, SubmissionDef
+from server.publish import get_form
+from server.storage import BlobRef, BlobStore
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One file part of a multipart submission: the part name is the attachment's file name."""
+
+    name: str
+    content_type: str | None
+    stream: BinaryIO
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What happened to a submission POST; every outcome here is a success for the phone."""
+
+    submission_id: int
+    instance_id: str
+    outcome: str  # created | duplicate | edited
+    attachments_expected: int
+    attachments_present: int
+
+    @property
+    def message_vi(self) -> str:
+        """What the collaborator reads in Collect after sending."""
+        missing = self.attachments_expected - self.attachments_present
+        if missing:
+            return f"Máy chủ đã nhận phiếu; còn chờ {missing} tệp đính kèm."
+        return "Máy chủ đã nhận đầy đủ phiếu. Cảm ơn!"
+
+    @property
+    def message_en(self) -> str:
+        """The English half of the message."""
+        missing = self.attachments_expected - self.attachments_present
+        if missing:
+            return f"Submission received; {missing} attachment(s) still expected."
+        return "Full submission upload was successful!"
+
+
+def receive(
+    *,
+    session: Session,
+    store: BlobStore,
+    app_user: AppUser,
+    xml: bytes,
+    parts: Mapping[str, Part],
+    device_id: str | None = None,
+    user_agent: str | None = None,
+) -> Received:
+    """Store a submission (new, resend, split upload or edit) and commit before returning."""
+    instance = parse_instance(xml)
+    form = get_form(session, instance.form_id)
+    version = session.exec(
+        select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.version == instance.version)
+    ).first()
+    if version is None:
+        raise NotFound(
+            f"Máy chủ không có phiên bản {instance.version!r} của biểu mẫu {form.xml_form_id}. "
+            "Hãy tải lại biểu mẫu (Get Blank Form).",
+            f"Form {form.xml_form_id} has no version {instance.version!r}.",
+            code="404.6",
+        )
+    if form.state != "open":
+        raise Conflict(
+            f"Biểu mẫu {form.xml_form_id} đã đóng, không nhận thêm phiếu.",
+            f"Form {form.xml_form_id} is closed and no longer accepts submissions.",
+            code="409.2",
+        )
+    require_form_access(session, app_user, form)
+    expected = binary_values(instance.root, json.loads(version.binary_paths))
+    # Blobs first (fsynced, content-addressed so a retry rewrites nothing), then one transaction.
+    xml_ref = store.put_bytes(xml)
+    files = {name: (store.put_stream(parts[name].stream), parts[name].content_type) for name in expected if name in parts}
+    context = _Context(form, version, instance, app_user, xml_ref, files, expected, device_id, user_agent)
+    try:
+        return _record(session, context)
+    except IntegrityError:
+        # Two copies of the same instance raced; the loser sees the winner's row on the second try.
+        session.rollback()
+        return _record(session, context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    form: Form
+    version: FormVersion
+    instance: Instance
+    app_user: AppUser
+    xml: BlobRef
+    files: dict[str, tuple[BlobRef, str | None]]
+    expected: list[str]
+    device_id: str | None
+    user_agent: str | None
+
+
+def _record(session: Session, c: _Context) -> Received:
+    existing = _def_by_instance(session, c.form, c.instance.instance_id)
+    if existing is not None:
+        return _resend(session, c, existing)
+    if c.instance.deprecated_id:
+        return _edit(session, c)
+    submission = Submission(
+        form_id=c.form.id,  # type: ignore[arg-type]
+        instance_id=c.instance.instance_id,
+        app_user_id=c.app_user.id,
+        device_id=c.device_id,
+    )
+    session.add(submission)
+    session.flush()
+    new_def = _new_def(session, c, submission)
+    present = _attach(session, new_def, c, carried={})
+    _audit(session, c, "submission.create", submission)
+    session.commit()
+    return Received(submission.id, c.instance.instance_id, "created", len(c.expected), present)  # type: ignore[arg-type]
+
+
+def _resend(session: Session, c: _Context, existing: SubmissionDef) -> Received:
+    """Same instanceID again: identical XML fills in attachments (split upload, resend); other XML is refused."""
+    if existing.xml_sha256 != c.xml.sha256:
+        raise Conflict(
+            "Máy chủ đã có một phiếu cùng mã (instanceID) nhưng nội dung khác. Phiếu này không được lưu; "
+            "hãy báo điều phối viên.",
+            "A submission already exists with this ID, but with different XML. Resubmissions to attach "
+            "additional multimedia must resubmit an identical xml_submission_file.",
+            code="409.1",
+        )
+    if not existing.current:
+        raise Conflict(
+            "Phiếu này đã được sửa và gửi lại bằng một bản mới; bản cũ không nhận thêm.",
+            "This submission has been edited since; its older version cannot be resubmitted.",
+            code="409.9",
+        )
+    rows = _attachments(session, existing)
+    changed = []
+    for row in rows:
+        blob = c.files.get(row.name)
+        if blob is not None and row.sha256 != blob[0].sha256:
+            row.sha256, row.size, row.content_type = blob[0].sha256, blob[0].size, blob[1]
+            session.add(row)
+            changed.append(row.name)
+    submission = session.get(Submission, existing.submission_id)
+    if changed:
+        _audit(session, c, "submission.attachment.update", submission, {"attachments": changed})
+    session.commit()
+    present = sum(1 for row in rows if row.sha256)
+    return Received(existing.submission_id, c.instance.instance_id, "duplicate", len(rows), present)
+
+
+def _edit(session: Session, c: _Context) -> Received:
+    """A deprecatedID makes this XML the new current version of an earlier submission."""
+    old = _def_by_instance(session, c.form, c.instance.deprecated_id or "")
+    if old is None:
+        raise NotFound(
+            "Không tìm thấy phiếu gốc mà phiếu sửa này thay thế.",
+            f"The submission being edited ({c.instance.deprecated_id}) does not exist.",
+            code="404.5",
+        )
+    if not old.current:
+        raise Conflict(
+            "Phiếu gốc đã được sửa bởi một bản khác; hãy tải bản mới nhất trước khi sửa.",
+            "The submission being edited has already been replaced by another edit.",
+            code="409.9",
+        )
+    submission = session.get(Submission, old.submission_id)
+    assert submission is not None
+    old.current = False
+    session.add(old)
+    session.flush()
+    carried = {row.name: row for row in _attachments(session, old) if row.sha256}
+    new_def = _new_def(session, c, submission)
+    present = _attach(session, new_def, c, carried=carried)
+    submission.review_state = "edited"
+    session.add(submission)
+    _audit(session, c, "submission.update.version", submission, {"deprecated_id": c.instance.deprecated_id})
+    session.commit()
+    return Received(submission.id, c.instance.instance_id, "edited", len(c.expected), present)  # type: ignore[arg-type]
+
+
+def _new_def(session: Session, c: _Context, submission: Submission) -> SubmissionDef:
+    new_def = SubmissionDef(
+        submission_id=submission.id,  # type: ignore[arg-type]
+        form_id=c.form.id,  # type: ignore[arg-type]
+        form_version_id=c.version.id,  # type: ignore[arg-type]
+        instance_id=c.instance.instance_id,
+        deprecated_id=c.instance.deprecated_id,
+        instance_name=c.instance.instance_name,
+        xml_sha256=c.xml.sha256,
+        xml_size=c.xml.size,
+        app_user_id=c.app_user.id,
+        device_id=c.device_id,
+        user_agent=c.user_agent,
+    )
+    session.add(new_def)
+    session.flush()
+    return new_def
+
+
+def _attach(
+    session: Session, new_def: SubmissionDef, c: _Context, *, carried: Mapping[str, SubmissionAttachment]
+) -> int:
+    present = 0
+    for name in c.expected:
+        row = SubmissionAttachment(submission_def_id=new_def.id, name=name)  # type: ignore[arg-type]
+        if name in c.files:
+            ref, content_type = c.files[name]
+            row.sha256, row.size, row.content_type = ref.sha256, ref.size, content_type
+        elif name in carried:
+            old = carried[name]
+            row.sha256, row.size, row.content_type = old.sha256, old.size, old.content_type
+        present += row.sha256 is not None
+        session.add(row)
+    return present
+
+
+def _audit(
+    session: Session, c: _Context, action: str, submission: Submission | None, details: dict[str, object] | None = None
+) -> None:
+    session.add(
+        Audit(
+            action=action,
+            actor=f"app_user:{c.app_user.id}",
+            subject=f"submission:{submission.id if submission else '?'}",
+            details=json.dumps({"instance_id": c.instance.instance_id, **(details or {})}),
+        )
+    )
+
+
+def _def_by_instance(session: Session, form: Form, instance_id: str) -> SubmissionDef | None:
+    return session.exec(
+        select(SubmissionDef).where(SubmissionDef.form_id == form.id, SubmissionDef.instance_id == instance_id)
+    ).first()
+
+
+def _attachments(session: Session, submission_def: SubmissionDef) -> list[SubmissionAttachment]:
+    return list(
+        session.exec(
+            select(SubmissionAttachment)
+            .where(SubmissionAttachment.submission_def_id == submission_def.id)
+            .order_by(SubmissionAttachment.id)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def count_submissions(session: Session, xml_form_id: str | None = None) -> int:
+    """How many submissions are stored (each counted once, however many times it was sent or edited)."""
+    query = select(func.count()).select_from(Submission)
+    if xml_form_id is not None:
+        query = query.join(Form, Form.id == Submission.form_id).where(Form.xml_form_id == xml_form_id)  # type: ignore[arg-type]
+    return int(session.exec(query).one())
