@@ -1,0 +1,210 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when TGPL_TEST_DATABASE_URL is set),
+settings in a temp data dir, and a live uvicorn server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session
+
+from forms.build import BuiltForm, build_xlsform, java_available
+from server.app import create_app
+from server.app_users import create_app_user
+from server.config import Settings
+from server.db import make_engine, migrate
+from server.publish import publish_xform
+from server.storage import BlobStore
+from tests.collect_client import CollectClient
+
+PG_URL = os.environ.get("TGPL_TEST_DATABASE_URL")
+REQUIRE_ALL = os.environ.get("TGPL_REQUIRE_ALL") == "1"
+DATABASES = [
+    "sqlite",
+    pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="no TGPL_TEST_DATABASE_URL")]),
+]
+
+
+def need(available: bool, reason: str) -> None:
+    """Skip when a tool is missing, or fail instead when TGPL_REQUIRE_ALL=1 (as in CI)."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (TGPL_REQUIRE_ALL=1 forbids skipping)")
+    pytest.skip(reason)
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of its own: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tgpl.sqlite3'}"
+        return
+    assert PG_URL
+    schema = f"tgpl_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_psycopg(PG_URL))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for one test: its own data dir and database."""
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, max_submission_bytes=5_000_000)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A migrated engine on the test database."""
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the migrated test database."""
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def store(settings: Settings) -> BlobStore:
+    """The test's blob store."""
+    return BlobStore(settings.blob_dir)
+
+
+# A small form that exercises what the protocol must carry: a repeat with photos, a media CSV, a geopoint.
+DEMO_FORM = """
+| survey |
+| | type | name | label | required | constraint | parameters |
+| | date | visit_date | Ngày | yes | . <= today() | |
+| | select_one_from_file places.csv | place | Nơi | yes | | |
+| | integer | total | Tổng số | | . >= 0 | |
+| | image | photo | Ảnh | | | max-pixels=640 |
+| | begin_repeat | people | Người | | | |
+| | text | name | Tên | | | |
+| | image | id_photo | Ảnh giấy tờ | | | max-pixels=640 |
+| | end_repeat | | | | | |
+| | geopoint | point | Vị trí | | | |
+| settings |
+| | form_id | version | form_title |
+| | demo | {version} | Biểu mẫu thử {version} |
+"""
+DEMO_MEDIA = {"places.csv": "name,label\nna_pai,Nà Pài\nna_ri,Na Rì\n".encode()}
+
+
+@cache
+def built_demo(version: str = "1") -> BuiltForm:
+    """The demo form built (and validated when Java exists) once per test run and version."""
+    return build_xlsform(DEMO_FORM.format(version=version), file_type=".md")
+
+
+@dataclass
+class Live:
+    """A running server and what the tests need to reach it."""
+
+    base: str
+    settings: Settings
+    engine: Engine
+    store: BlobStore
+
+    def key_url(self, token: str) -> str:
+        """The OpenRosa base URL for an app user's token."""
+        return f"{self.base}/key/{token}"
+
+
+@pytest.fixture
+def live(settings: Settings, engine: Engine) -> Iterator[Live]:
+    """A real uvicorn server for create_app(settings) on a free port of 127.0.0.1."""
+    app = create_app(settings, engine=engine)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield Live(f"http://127.0.0.1:{port}", settings, engine, BlobStore(settings.blob_dir))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@dataclass
+class Phone:
+    """An app user set up on the live server with the demo form published."""
+
+    live: Live
+    token: str
+    url: str
+    app_user_id: int
+
+
+@pytest.fixture
+def phone(live: Live, session: Session) -> Phone:
+    """The demo form (version 1) published, and an app user allowed to use every form."""
+    built = built_demo("1")
+    publish_xform(session=session, store=live.store, xform=built.xform, media=DEMO_MEDIA)
+    user, token = create_app_user(session=session, name="Cộng tác viên thử")
+    return Phone(live, token, live.key_url(token), user.id)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def java() -> None:
+    """Java for ODK Validate."""
+    need(java_available(), "Java is not installed (apt-get install -y openjdk-17-jre-headless)")
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The node binary for the ODK Web Forms engine."""
+    path = shutil.which("node")
+    need(path is not None, "Node.js is not installed")
+    return path or ""
+
+
+@pytest.fixture
+def collect() -> Iterator[Callable[[str], CollectClient]]:
+    """Make Collect-like clients for server URLs; their connections are closed after the test."""
+    clients: list[CollectClient] = []
+
+    def make(server_url: str) -> CollectClient:
+        client = CollectClient(server_url)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.http.close()
