@@ -1,0 +1,167 @@
+"""The tgpl command line, run as an administrator would: real processes, real database, real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.collect_qr import decode_settings
+from server.cli.setup import BUILTIN_FORMS
+from tests.collect_client import Attachment, CollectClient
+
+TGPL = str(Path(sys.executable).with_name("tgpl"))
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The environment of an administrator's shell for one data dir and database."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TGPL_")}
+    return {**base, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_DATABASE_URL": database_url}
+
+
+def tgpl(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the tgpl command; by default it must succeed."""
+    run = subprocess.run([TGPL, *args], env=env, capture_output=True, text=True, timeout=180, check=False)
+    if ok:
+        assert run.returncode == 0, run.stderr
+    return run
+
+
+def tgpl_json(env: dict[str, str], *args: str) -> Any:
+    """Run a command with --json and parse what it printed."""
+    return json.loads(tgpl(env, *args, "--json").stdout)
+
+
+@pytest.mark.slow
+def test_init_is_idempotent_and_prints_admin_password_once(env: dict[str, str], java: None) -> None:
+    first = tgpl_json(env, "init")
+    assert first["forms"] == [{"form_id": "tgpl_placeholder", "version": "2026112601", "changed": True, "warnings": []}]
+    assert len(first["admin"]["password"]) >= 16
+    phone = first["app_user"]
+    assert phone["url"].endswith("/key/" + phone["url"].rsplit("/", 1)[1])
+    png = Path(phone["qr_png"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert stat.S_IMODE(png.stat().st_mode) == 0o600
+    settings = decode_settings(phone["qr_payload"])
+    assert settings["general"] == {"server_url": phone["url"], "form_update_mode": "match_exactly",
+                                   "autosend": "wifi_and_cellular"}
+    assert settings["project"]["name"] == "Trợ giúp pháp lý"
+
+    second = tgpl_json(env, "init")
+    assert second["forms"][0]["changed"] is False
+    assert second["admin"]["password"] is None
+    assert second["app_user"]["url"] == phone["url"]
+    assert [u["id"] for u in tgpl_json(env, "app-users", "list")] == [phone["id"]]
+    text = tgpl(env, "init").stdout
+    assert phone["url"] in text and "admin /" not in text
+
+
+@pytest.mark.slow
+def test_forms_app_users_and_counts(env: dict[str, str], java: None, tmp_path: Path) -> None:
+    placeholder = BUILTIN_FORMS / "tgpl_placeholder.xlsx"
+    media = BUILTIN_FORMS / "tgpl_placeholder-media" / "loai_ghi_nhan.csv"
+    tgpl(env, "init", "--json")
+    refused = tgpl(env, "forms", "publish", str(placeholder), "--json", ok=False)
+    assert refused.returncode == 1
+    assert "loai_ghi_nhan.csv" in refused.stderr
+    published = tgpl_json(env, "forms", "publish", str(placeholder), "--media", str(media))
+    assert (published["form_id"], published["changed"], published["media"]) == (
+        "tgpl_placeholder", False, ["loai_ghi_nhan.csv"])
+    (listed,) = tgpl_json(env, "forms", "list")
+    assert (listed["form_id"], listed["state"]) == ("tgpl_placeholder", "open")
+
+    created = tgpl_json(env, "app-users", "create", "Hoàng Thị B", "--forms", "tgpl_placeholder")
+    assert {"id", "token", "url", "qr_png"} <= created.keys()
+    assert len(created["token"]) == 64 and created["url"].endswith(created["token"])
+    rows = {u["id"]: u for u in tgpl_json(env, "app-users", "list")}
+    assert rows[created["id"]]["forms"] == ["tgpl_placeholder"]
+    assert "token" not in rows[created["id"]]
+    assert tgpl_json(env, "app-users", "revoke", str(created["id"]))["revoked"] is True
+    assert {u["id"]: u["revoked"] for u in tgpl_json(env, "app-users", "list")}[created["id"]] is True
+    unknown_form = tgpl(env, "app-users", "create", "X", "--forms", "nope", ok=False)
+    assert unknown_form.returncode == 1 and "nope" in unknown_form.stderr
+
+    assert tgpl_json(env, "forms", "close", "tgpl_placeholder")["state"] == "closed"
+    assert tgpl_json(env, "submissions", "count") == {"form_id": None, "count": 0}
+
+
+def test_commands_refuse_an_unmigrated_database(env: dict[str, str]) -> None:
+    for args in (("serve", "--port", "1"), ("forms", "list"), ("submissions", "count")):
+        run = tgpl(env, *args, ok=False)
+        assert run.returncode == 1
+        assert "tgpl init" in run.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(env: dict[str, str], java: None) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+    """`tgpl init` then `tgpl serve` as separate processes, as `make run` does."""
+    port = _free_port()
+    env = {**env, "TGPL_PUBLIC_URL": f"http://127.0.0.1:{port}", "TGPL_HOST": "127.0.0.1", "TGPL_PORT": str(port)}
+    report = tgpl_json(env, "init")
+    server = subprocess.Popen([TGPL, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "tgpl serve did not start"
+                time.sleep(0.1)
+        yield report, env
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        server.stdout.close()  # type: ignore[union-attr]
+
+
+def placeholder_instance(instance_id: str, count: int, photo: str) -> bytes:
+    """An instance of the placeholder form as Collect would send it."""
+    return (
+        f'<data id="tgpl_placeholder" version="2026112601"><gioi_thieu/><ngay>2026-11-20</ngay>'
+        f"<loai>thu_nghiem</loai><so_nguoi>{count}</so_nguoi><ghi_chu/><anh>{photo}</anh><vi_tri/>"
+        f"<meta><instanceID>{instance_id}</instanceID><instanceName>Thử nghiệm 2026-11-20</instanceName></meta></data>"
+    ).encode()
+
+
+@pytest.mark.slow
+def test_phone_url_printed_by_init_works_against_tgpl_serve(
+    served: tuple[dict[str, Any], dict[str, str]], collect: Callable[[str], CollectClient]
+) -> None:
+    report, env = served
+    client = collect(report["app_user"]["url"])
+    (form,) = client.form_list()
+    assert form.form_id == "tgpl_placeholder"
+    xml = client.get(form.download_url).content
+    import hashlib
+
+    assert form.hash == hashlib.md5(xml).hexdigest()
+    ((name, md5, url),) = client.manifest(form)
+    assert hashlib.md5(client.get(url).content).hexdigest() == md5
+    instance_id = f"uuid:{uuid.uuid4()}"
+    photo = Attachment("1764140000000.jpg", b"\xff\xd8\xff" + os.urandom(50_000))
+    assert [r.status_code for r in client.send(placeholder_instance(instance_id, 7, photo.name), [photo])] == [201]
+    assert [r.status_code for r in client.send(placeholder_instance(instance_id, 7, photo.name), [photo])] == [201]
+    assert tgpl_json(env, "submissions", "count", "tgpl_placeholder")["count"] == 1  # while the server runs
+    (changed,) = client.send(placeholder_instance(instance_id, 8, photo.name), [photo])
+    assert changed.status_code == 409
+    assert tgpl_json(env, "app-users", "list")[0]["submissions"] == 1
