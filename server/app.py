@@ -31,7 +31,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             body = message_xml(error.message, nature="error") if request.method != "HEAD" else ""
             return xml_response(body, status=error.status, max_bytes=settings.max_submission_bytes)
         return JSONResponse(
-            {"code": error.code, "message": error.message, "vi": error.vi, "en": error.en}, status_code=error.status
+            {"code": error.code, "message": error.message, "vi": error.vi, "en": error.en},
+            status_code=error.status,
         )
 
     @app.exception_handler(TgplError)
@@ -43,7 +44,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         if error.status_code == 404:
             return render(request, NotFound("Không có trang này.", "Not found."))
         if error.status_code == 405:
-            return render(request, MethodNotAllowed("Phương thức không được hỗ trợ.", f"Method {request.method} not allowed."))
+            return render(
+                request,
+                MethodNotAllowed("Phương thức không được hỗ trợ.", f"Method {request.method} not allowed."),
+            )
         return JSONResponse({"message": error.detail}, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -55,4 +59,3 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         return JSONResponse({"service": "tgpl", "openrosa": "/key/{token}/formList"})
 
     return app
-

@@ -60,7 +60,6 @@ def require_migrated(engine: Engine) -> None:
     current = schema_revision(engine)
     if current != head:
         raise DatabaseNotMigrated(
-            f"Cơ sở dữ liệu chưa được cập nhật (phiên bản {current or 'trống'}, cần {head}). "
-            "Hãy chạy: tgpl init",
+            f"Cơ sở dữ liệu chưa được cập nhật (phiên bản {current or 'trống'}, cần {head}). Hãy chạy: tgpl init",
             f"The database is not migrated (at {current or 'nothing'}, needs {head}). Run: tgpl init",
         )

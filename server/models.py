@@ -13,8 +13,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-
-
 class Form(SQLModel, table=True):
     """A form id (the XForm's root id) and whether it accepts submissions."""
 

@@ -132,8 +132,13 @@ def list_forms(session: Session, *, open_only: bool = False, form_ids: set[int] 
         .group_by(FormVersion.form_id)  # type: ignore[arg-type]
         .subquery()
     )
-    query = select(Form, FormVersion).join(latest, latest.c.form_id == Form.id).join(
-        FormVersion, FormVersion.id == latest.c.version_id  # type: ignore[arg-type]
+    query = (
+        select(Form, FormVersion)
+        .join(latest, latest.c.form_id == Form.id)
+        .join(
+            FormVersion,
+            FormVersion.id == latest.c.version_id,  # type: ignore[arg-type]
+        )
     )
     if open_only:
         query = query.where(Form.state == "open")

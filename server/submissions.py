@@ -88,7 +88,9 @@ def receive(
     expected = binary_values(instance.root, json.loads(version.binary_paths))
     # Blobs first (fsynced, content-addressed so a retry rewrites nothing), then one transaction.
     xml_ref = store.put_bytes(xml)
-    files = {name: (store.put_stream(parts[name].stream), parts[name].content_type) for name in expected if name in parts}
+    files = {
+        name: (store.put_stream(parts[name].stream), parts[name].content_type) for name in expected if name in parts
+    }
     context = _Context(form, version, instance, app_user, xml_ref, files, expected, device_id, user_agent)
     try:
         return _record(session, context)
@@ -231,7 +233,11 @@ def _attach(
 
 
 def _audit(
-    session: Session, c: _Context, action: str, submission: Submission | None, details: dict[str, object] | None = None
+    session: Session,
+    c: _Context,
+    action: str,
+    submission: Submission | None,
+    details: dict[str, object] | None = None,
 ) -> None:
     session.add(
         Audit(

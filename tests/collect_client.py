@@ -68,11 +68,16 @@ class CollectClient:
         assert root.tag == f"{FORM_LIST_NS}xforms"
         forms = []
         for xform in root.findall(f"{FORM_LIST_NS}xform"):
+
             def text(name: str, node=xform) -> str | None:
                 element = node.find(f"{FORM_LIST_NS}{name}")
                 return (element.text or "").strip() or None if element is not None else None
+
             form_id, name, url, hash_ = text("formID"), text("name"), text("downloadUrl"), text("hash")
-            assert form_id and name and url and hash_, "Collect rejects the whole list"
+            assert form_id, "Collect rejects the whole list"
+            assert name, "Collect rejects the whole list"
+            assert url, "Collect rejects the whole list"
+            assert hash_, "Collect NPEs on an empty hash"
             assert hash_.startswith("md5:")
             forms.append(ListedForm(form_id, name, text("version"), hash_[4:], url, text("manifestUrl")))
         return forms
@@ -98,14 +103,22 @@ class CollectClient:
             f"{self.server_url}/submission", params={"deviceID": self.device_id}, headers=self.headers()
         )
 
-    def post(self, xml: bytes, attachments: list[Attachment], *, incomplete: bool = False,
-             instance_file: str = "Phiên thử_2026-11-26_10-00-00.xml") -> httpx.Response:
+    def post(
+        self,
+        xml: bytes,
+        attachments: list[Attachment],
+        *,
+        incomplete: bool = False,
+        instance_file: str = "Phiên thử_2026-11-26_10-00-00.xml",
+    ) -> httpx.Response:
         """One multipart POST laid out byte for byte as okhttp writes Collect's."""
         boundary = str(uuid.uuid4())
         chunks = [_part(boundary, "xml_submission_file", instance_file, "text/xml", xml)]
         chunks += [_part(boundary, a.name, a.name, a.content_type, a.data) for a in attachments]
         if incomplete:
-            chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="*isIncomplete*"\r\n\r\nyes\r\n'.encode())
+            chunks.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="*isIncomplete*"\r\n\r\nyes\r\n'.encode()
+            )
         body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
         return self.http.post(
             f"{self.server_url}/submission",
@@ -129,9 +142,7 @@ class CollectClient:
             while i < len(attachments):
                 batch.append(attachments[i])
                 size += len(attachments[i].data)
-                if i + 1 < len(attachments) and (
-                    i - last + 1 > 100 or size + len(attachments[i + 1].data) > limit
-                ):
+                if i + 1 < len(attachments) and (i - last + 1 > 100 or size + len(attachments[i + 1].data) > limit):
                     incomplete = True
                     i += 1
                     break

@@ -33,7 +33,10 @@ PG_URL = os.environ.get("TGPL_TEST_DATABASE_URL")
 REQUIRE_ALL = os.environ.get("TGPL_REQUIRE_ALL") == "1"
 DATABASES = [
     "sqlite",
-    pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="no TGPL_TEST_DATABASE_URL")]),
+    pytest.param(
+        "postgres",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="no TGPL_TEST_DATABASE_URL")],
+    ),
 ]
 
 

@@ -6,7 +6,8 @@ import dataclasses
 
 import typer
 
-from server.app_users import list_app_users, revoke as revoke_app_user
+from server.app_users import list_app_users
+from server.app_users import revoke as revoke_app_user
 from server.cli.context import JsonOption, app_user_with_qr, context, emit, fail
 from server.collect_qr import terminal_text
 from server.errors import TgplError
@@ -28,7 +29,9 @@ def create(
             data = app_user_with_qr(ctx, session, name, form_ids)
     except TgplError as error:
         raise fail(error, as_json) from error
-    text = f"{terminal_text(data['qr_payload'])}\nApp user {data['id']} ({name})\nURL: {data['url']}\nQR: {data['qr_png']}"
+    text = (
+        f"{terminal_text(data['qr_payload'])}\nApp user {data['id']} ({name})\nURL: {data['url']}\nQR: {data['qr_png']}"
+    )
     emit(as_json, data, text)
 
 

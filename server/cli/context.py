@@ -92,5 +92,12 @@ def app_user_with_qr(ctx: Context, session: Session, name: str, form_ids: list[s
     text.write_text(f"{url}\n{payload}\n", encoding="utf-8")
     for secret in (png, text):
         os.chmod(secret, 0o600)
-    return {"id": user.id, "name": user.name, "token": token, "url": url, "qr_png": str(png.resolve()),
-            "qr_payload": payload, "forms": form_ids}
+    return {
+        "id": user.id,
+        "name": user.name,
+        "token": token,
+        "url": url,
+        "qr_png": str(png.resolve()),
+        "qr_payload": payload,
+        "forms": form_ids,
+    }

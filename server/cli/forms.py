@@ -26,9 +26,15 @@ def publish(
             published, warnings = publish_xlsform(ctx, session, path, media)
     except TgplError as error:
         raise fail(error, as_json) from error
-    data = {"form_id": published.form_id, "version": published.version, "title": published.title,
-            "md5": published.md5, "media": list(published.media), "changed": published.changed,
-            "warnings": warnings}
+    data = {
+        "form_id": published.form_id,
+        "version": published.version,
+        "title": published.title,
+        "md5": published.md5,
+        "media": list(published.media),
+        "changed": published.changed,
+        "warnings": warnings,
+    }
     state = "published" if published.changed else "unchanged (this version is already published)"
     lines = [f"{published.form_id} {published.version}: {state}", *(f"  ! {w}" for w in warnings)]
     emit(as_json, data, "\n".join(lines))
@@ -41,8 +47,14 @@ def list_(as_json: bool = JsonOption) -> None:
     try:
         with ctx.session() as session:
             rows = [
-                {"form_id": s.form.xml_form_id, "title": s.current.title, "version": s.current.version,
-                 "state": s.form.state, "md5": s.current.md5, "media": [m.filename for m in s.media]}
+                {
+                    "form_id": s.form.xml_form_id,
+                    "title": s.current.title,
+                    "version": s.current.version,
+                    "state": s.form.state,
+                    "md5": s.current.md5,
+                    "media": [m.filename for m in s.media],
+                }
                 for s in list_forms(session)
             ]
     except TgplError as error:

@@ -35,15 +35,25 @@ def init(as_json: bool = JsonOption) -> None:
     """Migrate the database, publish the built-in forms, create the admin and a first app user (idempotent)."""
     ctx = context()
     report: dict[str, Any] = {"data_dir": str(ctx.settings.data_dir.resolve()), "forms": []}
-    log = (lambda _m: None) if as_json else typer.echo
+
+    def log(line: str) -> None:
+        if not as_json:
+            typer.echo(line)
+
     try:
         log(f"Cơ sở dữ liệu / database: {ctx.engine.url.render_as_string(hide_password=True)}")
         migrate(ctx.engine)
         with ctx.session() as session:
             for path, media in builtin_forms():
                 published, warnings = publish_xlsform(ctx, session, path, media)
-                report["forms"].append({"form_id": published.form_id, "version": published.version,
-                                        "changed": published.changed, "warnings": warnings})
+                report["forms"].append(
+                    {
+                        "form_id": published.form_id,
+                        "version": published.version,
+                        "changed": published.changed,
+                        "warnings": warnings,
+                    }
+                )
                 state = "đã xuất bản / published" if published.changed else "không đổi / unchanged"
                 log(f"Biểu mẫu / form {published.form_id} {published.version}: {state}")
                 for warning in warnings:
@@ -61,8 +71,10 @@ def init(as_json: bool = JsonOption) -> None:
         emit(True, report, "")
         return
     if password:
-        typer.secho(f"Tài khoản quản trị / admin account: admin / {password}  (chỉ hiện một lần / shown once)",
-                    fg=typer.colors.YELLOW)
+        typer.secho(
+            f"Tài khoản quản trị / admin account: admin / {password}  (chỉ hiện một lần / shown once)",
+            fg=typer.colors.YELLOW,
+        )
     phone = report.get("app_user")
     if phone and phone.get("url"):
         typer.echo(terminal_text(phone["qr_payload"]))
@@ -76,8 +88,13 @@ def _saved_app_user(directory: Path, user: AppUser) -> dict[str, Any]:
     if not text.is_file():
         return {"id": user.id, "name": user.name}
     url, payload = text.read_text(encoding="utf-8").split("\n")[:2]
-    return {"id": user.id, "name": user.name, "url": url, "qr_payload": payload,
-            "qr_png": str((directory / f"app-user-{user.id}.png").resolve())}
+    return {
+        "id": user.id,
+        "name": user.name,
+        "url": url,
+        "qr_payload": payload,
+        "qr_png": str((directory / f"app-user-{user.id}.png").resolve()),
+    }
 
 
 def serve(

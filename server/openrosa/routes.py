@@ -6,9 +6,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from sqlmodel import Session, select
 
 from server.app_users import allowed_form_ids, authenticate, require_form_access
 from server.deps import EngineDep, SessionDep, SettingsDep, StoreDep
@@ -89,7 +89,12 @@ def form_xml(
 
 @router.get("/forms/{xml_form_id}/manifest")
 def manifest(
-    request: Request, token: str, xml_form_id: str, user: AppUserDep, session: SessionDep, settings: SettingsDep
+    request: Request,
+    token: str,
+    xml_form_id: str,
+    user: AppUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """The media files of the current version, with md5 hashes."""
     version = current_version(session, _open_form(session, user, xml_form_id))

@@ -13,12 +13,12 @@ import pytest
 import segno
 from sqlmodel import Session, select
 
+from forms.build import build_xlsform
 from server.app_users import create_app_user
 from server.cli.setup import builtin_forms
 from server.models import SubmissionAttachment, SubmissionDef
 from server.publish import publish_xform
 from server.submissions import count_submissions
-from forms.build import build_xlsform
 from tests.conftest import Live, need
 
 HARNESS = Path(__file__).resolve().parents[1] / "webforms"
@@ -36,15 +36,29 @@ def placeholder_url(live: Live, session: Session, java: None) -> str:
     return live.key_url(token)
 
 
-def fill(node: str, server: str, answers: list[dict[str, str]], tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+def fill(
+    node: str, server: str, answers: list[dict[str, str]], tmp_path: Path, *extra: str
+) -> tuple[int, dict[str, Any]]:
     """Run the harness; returns its exit code and the JSON it printed."""
     need((HARNESS / "node_modules" / "@getodk" / "xforms-engine").is_dir(), "run `npm ci` in tests/webforms")
     answers_file = tmp_path / "answers.json"
     answers_file.write_text(json.dumps(answers), encoding="utf-8")
     run = subprocess.run(
-        [node, str(HARNESS / "fill.mjs"), "--server", server, "--form-id", "tgpl_placeholder",
-         "--answers", str(answers_file), *extra],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            node,
+            str(HARNESS / "fill.mjs"),
+            "--server",
+            server,
+            "--form-id",
+            "tgpl_placeholder",
+            "--answers",
+            str(answers_file),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert run.stdout.strip(), run.stderr
     return run.returncode, json.loads(run.stdout)
@@ -64,9 +78,13 @@ def test_engine_fills_and_submits_the_placeholder_form(
         {"ref": "/data/vi_tri", "value": "22.1465 105.8348 300 5"},
     ]
     code, result = fill(node, placeholder_url, answers, tmp_path)
-    assert result["errors"] == [] and result["violations"] == [], result
+    assert result["errors"] == [], result
+    assert result["violations"] == [], result
     assert result["media"] == ["loai_ghi_nhan.csv"]
-    assert sorted(result["choices"]["/data/loai"]) == ["tap_huan", "thu_nghiem"]  # read from the CSV media file
+    assert sorted(result["choices"]["/data/loai"]) == [
+        "tap_huan",
+        "thu_nghiem",
+    ]  # read from the CSV media file
     assert (code, result["head_status"], result["submit_status"]) == (0, 204, 201)
     with Session(live.engine) as session:
         assert count_submissions(session, "tgpl_placeholder") == 1
@@ -101,7 +119,10 @@ def test_engine_rejects_values_that_break_constraints(
 
 
 def test_engine_only_offers_choices_from_the_media_file(node: str, placeholder_url: str, tmp_path: Path) -> None:
-    answers = [{"ref": "/data/ngay", "value": date.today().isoformat()}, {"ref": "/data/loai", "value": "bịa_ra"}]
+    answers = [
+        {"ref": "/data/ngay", "value": date.today().isoformat()},
+        {"ref": "/data/loai", "value": "bịa_ra"},
+    ]
     code, result = fill(node, placeholder_url, answers, tmp_path, "--no-submit")
     assert code == 1
     assert any("bịa_ra" in error for error in map(str, result["errors"]))

@@ -36,7 +36,9 @@ def test_pyxform_errors_become_form_invalid() -> None:
 
 
 def test_odk_validate_rejects_what_javarosa_cannot_load(java: None) -> None:
-    xform = build_xlsform(FORM, file_type=".md").xform.replace(b'type="binary"', b'type="binary" relevant="count(/data/g/photo"')
+    xform = build_xlsform(FORM, file_type=".md").xform.replace(
+        b'type="binary"', b'type="binary" relevant="count(/data/g/photo"'
+    )
     with pytest.raises(FormInvalid, match="ODK Validate"):
         validate_xform(xform)
 

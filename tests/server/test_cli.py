@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -17,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from server.collect_qr import decode_settings
 from server.cli.setup import BUILTIN_FORMS
+from server.collect_qr import decode_settings
 from tests.collect_client import Attachment, CollectClient
 
 TGPL = str(Path(sys.executable).with_name("tgpl"))
@@ -55,8 +56,11 @@ def test_init_is_idempotent_and_prints_admin_password_once(env: dict[str, str], 
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert stat.S_IMODE(png.stat().st_mode) == 0o600
     settings = decode_settings(phone["qr_payload"])
-    assert settings["general"] == {"server_url": phone["url"], "form_update_mode": "match_exactly",
-                                   "autosend": "wifi_and_cellular"}
+    assert settings["general"] == {
+        "server_url": phone["url"],
+        "form_update_mode": "match_exactly",
+        "autosend": "wifi_and_cellular",
+    }
     assert settings["project"]["name"] == "Trợ giúp pháp lý"
 
     second = tgpl_json(env, "init")
@@ -65,7 +69,8 @@ def test_init_is_idempotent_and_prints_admin_password_once(env: dict[str, str], 
     assert second["app_user"]["url"] == phone["url"]
     assert [u["id"] for u in tgpl_json(env, "app-users", "list")] == [phone["id"]]
     text = tgpl(env, "init").stdout
-    assert phone["url"] in text and "admin /" not in text
+    assert phone["url"] in text
+    assert "admin /" not in text
 
 
 @pytest.mark.slow
@@ -78,20 +83,25 @@ def test_forms_app_users_and_counts(env: dict[str, str], java: None, tmp_path: P
     assert "loai_ghi_nhan.csv" in refused.stderr
     published = tgpl_json(env, "forms", "publish", str(placeholder), "--media", str(media))
     assert (published["form_id"], published["changed"], published["media"]) == (
-        "tgpl_placeholder", False, ["loai_ghi_nhan.csv"])
+        "tgpl_placeholder",
+        False,
+        ["loai_ghi_nhan.csv"],
+    )
     (listed,) = tgpl_json(env, "forms", "list")
     assert (listed["form_id"], listed["state"]) == ("tgpl_placeholder", "open")
 
     created = tgpl_json(env, "app-users", "create", "Hoàng Thị B", "--forms", "tgpl_placeholder")
     assert {"id", "token", "url", "qr_png"} <= created.keys()
-    assert len(created["token"]) == 64 and created["url"].endswith(created["token"])
+    assert len(created["token"]) == 64
+    assert created["url"].endswith(created["token"])
     rows = {u["id"]: u for u in tgpl_json(env, "app-users", "list")}
     assert rows[created["id"]]["forms"] == ["tgpl_placeholder"]
     assert "token" not in rows[created["id"]]
     assert tgpl_json(env, "app-users", "revoke", str(created["id"]))["revoked"] is True
     assert {u["id"]: u["revoked"] for u in tgpl_json(env, "app-users", "list")}[created["id"]] is True
     unknown_form = tgpl(env, "app-users", "create", "X", "--forms", "nope", ok=False)
-    assert unknown_form.returncode == 1 and "nope" in unknown_form.stderr
+    assert unknown_form.returncode == 1
+    assert "nope" in unknown_form.stderr
 
     assert tgpl_json(env, "forms", "close", "tgpl_placeholder")["state"] == "closed"
     assert tgpl_json(env, "submissions", "count") == {"form_id": None, "count": 0}
@@ -114,7 +124,12 @@ def _free_port() -> int:
 def served(env: dict[str, str], java: None) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
     """`tgpl init` then `tgpl serve` as separate processes, as `make run` does."""
     port = _free_port()
-    env = {**env, "TGPL_PUBLIC_URL": f"http://127.0.0.1:{port}", "TGPL_HOST": "127.0.0.1", "TGPL_PORT": str(port)}
+    env = {
+        **env,
+        "TGPL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "TGPL_HOST": "127.0.0.1",
+        "TGPL_PORT": str(port),
+    }
     report = tgpl_json(env, "init")
     server = subprocess.Popen([TGPL, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -152,10 +167,8 @@ def test_phone_url_printed_by_init_works_against_tgpl_serve(
     (form,) = client.form_list()
     assert form.form_id == "tgpl_placeholder"
     xml = client.get(form.download_url).content
-    import hashlib
-
     assert form.hash == hashlib.md5(xml).hexdigest()
-    ((name, md5, url),) = client.manifest(form)
+    ((_name, md5, url),) = client.manifest(form)
     assert hashlib.md5(client.get(url).content).hexdigest() == md5
     instance_id = f"uuid:{uuid.uuid4()}"
     photo = Attachment("1764140000000.jpg", b"\xff\xd8\xff" + os.urandom(50_000))

@@ -36,7 +36,11 @@ def test_binary_values_in_repeats_in_document_order() -> None:
         b'<data id="f"><photo>a.jpg</photo><people><id_photo>b.jpg</id_photo></people>'
         b"<people><id_photo/></people><people><id_photo>c.jpg</id_photo></people></data>"
     ).root
-    assert binary_values(root, ["/data/photo", "/data/people/id_photo", "/data/missing"]) == ["a.jpg", "b.jpg", "c.jpg"]
+    assert binary_values(root, ["/data/photo", "/data/people/id_photo", "/data/missing"]) == [
+        "a.jpg",
+        "b.jpg",
+        "c.jpg",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from server.app_users import create_app_user, revoke
 from server.models import Submission, SubmissionAttachment, SubmissionDef
 from server.publish import publish_xform, set_state
 from server.submissions import count_submissions
-from tests.collect_client import Attachment, CollectClient, instance_xml
+from tests.collect_client import Attachment, instance_xml
 from tests.conftest import DEMO_MEDIA, Phone, built_demo
 
 RESPONSE_NS = "{http://openrosa.org/http/response}"
@@ -94,12 +94,15 @@ def test_manifest_and_media_are_exact_and_cacheable(phone: Phone, collect) -> No
 def test_form_without_media_has_no_manifest_url(phone: Phone, session: Session, collect) -> None:
     from forms.build import build_xlsform
 
-    bare = build_xlsform("| survey |\n| | type | name | label |\n| | text | q | Q |\n| settings |\n"
-                         "| | form_id | version | form_title |\n| | bare | 3 | A bare form |\n", file_type=".md")
+    bare = build_xlsform(
+        "| survey |\n| | type | name | label |\n| | text | q | Q |\n| settings |\n"
+        "| | form_id | version | form_title |\n| | bare | 3 | A bare form |\n",
+        file_type=".md",
+    )
     publish_xform(session=session, store=phone.live.store, xform=bare.xform, media={})
     forms = {f.form_id: f for f in collect(phone.url).form_list()}
     assert forms["bare"].manifest_url is None
-    assert [f for f in forms] == ["bare", "demo"]  # ordered by title: "A bare form" < "Biểu mẫu thử 1"
+    assert list(forms) == ["bare", "demo"]  # ordered by title: "A bare form" < "Biểu mẫu thử 1"
 
 
 def test_new_version_changes_hash_and_closed_forms_are_not_listed(phone: Phone, session: Session, collect) -> None:
@@ -118,8 +121,11 @@ def test_new_version_changes_hash_and_closed_forms_are_not_listed(phone: Phone, 
 def test_app_user_limited_to_forms_sees_and_sends_only_those(phone: Phone, session: Session, collect) -> None:
     from forms.build import build_xlsform
 
-    other = build_xlsform("| survey |\n| | type | name | label |\n| | text | q | Q |\n| settings |\n"
-                          "| | form_id | version |\n| | other | 1 |\n", file_type=".md")
+    other = build_xlsform(
+        "| survey |\n| | type | name | label |\n| | text | q | Q |\n| settings |\n"
+        "| | form_id | version |\n| | other | 1 |\n",
+        file_type=".md",
+    )
     publish_xform(session=session, store=phone.live.store, xform=other.xform, media={})
     _, token = create_app_user(session=session, name="Chỉ biểu mẫu khác", form_ids=["other"])
     limited = collect(phone.live.key_url(token))
@@ -202,7 +208,10 @@ def test_interrupted_split_is_completed_by_a_full_resend(phone: Phone, collect) 
     first = client.post(xml, [Attachment("0.jpg", JPEG)], incomplete=True)
     assert first.status_code == 201
     (stored,) = defs(phone.live.engine)
-    assert attachments(phone.live.engine, stored.id) == {"0.jpg": hashlib.sha256(JPEG).hexdigest(), "1.jpg": None}
+    assert attachments(phone.live.engine, stored.id) == {
+        "0.jpg": hashlib.sha256(JPEG).hexdigest(),
+        "1.jpg": None,
+    }
     responses = client.send(xml, [Attachment("0.jpg", JPEG), Attachment("1.jpg", JPEG + b"1")])
     assert [r.status_code for r in responses] == [201]
     assert all(attachments(phone.live.engine, stored.id).values())
@@ -305,8 +314,14 @@ def test_body_over_the_limit_is_413_declared_or_streamed(phone: Phone, collect) 
 
     def chunks():
         boundary = "b0undary"
-        yield (f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
-               f'filename="a.xml"\r\nContent-Type: text/xml\r\n\r\n').encode() + instance_xml() + b"\r\n"
+        yield (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
+                f'filename="a.xml"\r\nContent-Type: text/xml\r\n\r\n'
+            ).encode()
+            + instance_xml()
+            + b"\r\n"
+        )
         yield f'--{boundary}\r\nContent-Disposition: form-data; name="x.jpg"; filename="x.jpg"\r\n\r\n'.encode()
         for _ in range(7):
             yield b"z" * 1_000_000
