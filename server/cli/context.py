@@ -80,24 +80,28 @@ def publish_xlsform(ctx: Context, session: Session, path: Path, media: list[Path
 
 
 def app_user_with_qr(ctx: Context, session: Session, name: str, form_ids: list[str]) -> dict[str, Any]:
-    """Create an app user, write its Collect QR code and URL under the data directory, and describe it."""
+    """Create an app user, write its Collect QR code and token under the data directory, and describe it."""
     user, token = create_app_user(session=session, name=name, form_ids=form_ids)
+    assert user.id is not None
+    return {**collect_files(ctx, user.id, token), "name": user.name, "forms": form_ids}
+
+
+def collect_files(ctx: Context, app_user_id: int, token: str) -> dict[str, Any]:
+    """(Re)write an app user's token and QR code for the current phone URL (the LAN address may have changed)."""
     url = f"{phone_base_url(ctx.settings)}/key/{token}"
     payload = encode_settings(collect_settings(url))
     directory = ctx.settings.collect_dir
     directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)  # the codes inside are credentials
-    png = write_png(payload, directory / f"app-user-{user.id}.png")
-    text = directory / f"app-user-{user.id}.txt"
-    text.write_text(f"{url}\n{payload}\n", encoding="utf-8")
-    for secret in (png, text):
+    os.chmod(directory, 0o700)  # the files inside are credentials
+    token_file = directory / f"app-user-{app_user_id}.token"
+    token_file.write_text(token + "\n", encoding="ascii")
+    png = write_png(payload, directory / f"app-user-{app_user_id}.png")
+    for secret in (png, token_file):
         os.chmod(secret, 0o600)
-    return {
-        "id": user.id,
-        "name": user.name,
-        "token": token,
-        "url": url,
-        "qr_png": str(png.resolve()),
-        "qr_payload": payload,
-        "forms": form_ids,
-    }
+    return {"id": app_user_id, "token": token, "url": url, "qr_png": str(png.resolve()), "qr_payload": payload}
+
+
+def saved_token(ctx: Context, app_user_id: int) -> str | None:
+    """The token written when this app user was created here, if its file is still in the data directory."""
+    token_file = ctx.settings.collect_dir / f"app-user-{app_user_id}.token"
+    return token_file.read_text(encoding="ascii").strip() if token_file.is_file() else None

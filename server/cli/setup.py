@@ -7,10 +7,21 @@ from typing import Any
 
 import typer
 import uvicorn
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from server.app import create_app
-from server.cli.context import JsonOption, app_user_with_qr, context, emit, fail, publish_xlsform
+from server.app_users import hash_token
+from server.cli.context import (
+    Context,
+    JsonOption,
+    app_user_with_qr,
+    collect_files,
+    context,
+    emit,
+    fail,
+    publish_xlsform,
+    saved_token,
+)
 from server.collect_qr import terminal_text
 from server.db import migrate
 from server.errors import TgplError
@@ -60,11 +71,7 @@ def init(as_json: bool = JsonOption) -> None:
                     log(f"  ! {warning}")
             password = ensure_admin(session=session)
             report["admin"] = {"username": "admin", "password": password}
-            first = session.exec(select(AppUser).where(AppUser.revoked_at.is_(None)).order_by(AppUser.id)).first()  # type: ignore[union-attr, arg-type]
-            if session.exec(select(AppUser)).first() is None:
-                report["app_user"] = app_user_with_qr(ctx, session, FIRST_APP_USER, [])
-            elif first is not None:
-                report["app_user"] = _saved_app_user(ctx.settings.collect_dir, first)
+            report["app_user"] = _first_phone(ctx, session)
     except TgplError as error:
         raise fail(error, as_json) from error
     if as_json:
@@ -82,19 +89,19 @@ def init(as_json: bool = JsonOption) -> None:
         typer.echo(f"Địa chỉ cho điện thoại / phone URL: {phone['url']}")
 
 
-def _saved_app_user(directory: Path, user: AppUser) -> dict[str, Any]:
-    """What init wrote for an app user earlier (the token itself is only stored hashed in the database)."""
-    text = directory / f"app-user-{user.id}.txt"
-    if not text.is_file():
-        return {"id": user.id, "name": user.name}
-    url, payload = text.read_text(encoding="utf-8").split("\n")[:2]
-    return {
-        "id": user.id,
-        "name": user.name,
-        "url": url,
-        "qr_payload": payload,
-        "qr_png": str((directory / f"app-user-{user.id}.png").resolve()),
-    }
+def _first_phone(ctx: Context, session: Session) -> dict[str, Any] | None:
+    """Create the first app user on a new install; on later runs, re-print the oldest active one's QR code."""
+    if session.exec(select(AppUser)).first() is None:
+        return app_user_with_qr(ctx, session, FIRST_APP_USER, [])
+    first = session.exec(
+        select(AppUser).where(AppUser.revoked_at.is_(None)).order_by(AppUser.id)  # type: ignore[union-attr, arg-type]
+    ).first()
+    if first is None or first.id is None:
+        return None
+    token = saved_token(ctx, first.id)
+    if token is None or hash_token(token) != first.token_hash:
+        return {"id": first.id, "name": first.name}
+    return {**collect_files(ctx, first.id, token), "name": first.name}
 
 
 def serve(

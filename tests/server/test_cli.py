@@ -68,6 +68,9 @@ def test_init_is_idempotent_and_prints_admin_password_once(env: dict[str, str], 
     assert second["admin"]["password"] is None
     assert second["app_user"]["url"] == phone["url"]
     assert [u["id"] for u in tgpl_json(env, "app-users", "list")] == [phone["id"]]
+    moved = tgpl_json({**env, "TGPL_PUBLIC_URL": "https://tgpl.example.vn/"}, "init")["app_user"]
+    assert moved["url"] == "https://tgpl.example.vn/key/" + phone["token"]  # same phone, new address
+    assert decode_settings(moved["qr_payload"])["general"]["server_url"] == moved["url"]
     text = tgpl(env, "init").stdout
     assert phone["url"] in text
     assert "admin /" not in text
