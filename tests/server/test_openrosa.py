@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import uuid
 
 import httpx
@@ -333,3 +334,15 @@ def test_body_over_the_limit_is_413_declared_or_streamed(phone: Phone, collect) 
     )
     assert streamed.status_code == 413
     assert count(phone.live.engine) == 0
+
+
+def test_simultaneous_resends_store_one_submission(phone: Phone, collect) -> None:
+    """Two phones' worth of the same instance at once (a retry racing the original) is still one record."""
+    xml = instance_xml(photo="p.jpg")
+    clients = [collect(phone.url) for _ in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(lambda c: c.post(xml, [Attachment("p.jpg", JPEG)]), clients))
+    assert [r.status_code for r in responses] == [201] * 6
+    assert count(phone.live.engine) == 1
+    (stored,) = defs(phone.live.engine)
+    assert attachments(phone.live.engine, stored.id) == {"p.jpg": hashlib.sha256(JPEG).hexdigest()}
