@@ -11,22 +11,18 @@ import hashlib
 import json
 import math
 import resource
-import socket
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import uvicorn
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from server.app import create_app
@@ -43,6 +39,8 @@ if str(ROOT) not in sys.path:
 
 from tests.collect_client import Attachment, CollectClient, instance_xml  # noqa: E402
 from tests.conftest import DEMO_MEDIA, built_demo  # noqa: E402
+from tests.databases import postgres_schema  # noqa: E402
+from tests.live_server import serve_in_thread  # noqa: E402
 
 DEFAULT_SUBMISSIONS = 500
 DEFAULT_CONCURRENCY = 4
@@ -115,17 +113,8 @@ def database(base_url: str | None, data_dir: Path) -> Iterator[str | None]:
     if base_url is None:
         yield None
         return
-    schema = f"tgpl_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(Settings(data_dir=data_dir, database_url=base_url).resolved_database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(base_url, "tgpl_bench") as url:
+        yield url
 
 
 def prepare(settings: Settings, engine: Engine) -> str:
@@ -138,28 +127,9 @@ def prepare(settings: Settings, engine: Engine) -> str:
     return token
 
 
-@contextmanager
-def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
-    """Run create_app(settings) under uvicorn in a thread on a free port of 127.0.0.1; yield its base URL."""
-    app = create_app(settings, engine=engine)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+def live_server(settings: Settings, engine: Engine) -> AbstractContextManager[str]:
+    """Run create_app(settings) under uvicorn in a thread on a free port of 127.0.0.1; yields its base URL."""
+    return serve_in_thread(create_app(settings, engine=engine), start_timeout=START_TIMEOUT_S)
 
 
 def make_jobs(count: int) -> list[Job]:

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import uvicorn
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from forms.build import BuiltForm, build_xlsform, java_available
@@ -28,6 +22,8 @@ from server.db import make_engine, migrate
 from server.publish import publish_xform
 from server.storage import BlobStore
 from tests.collect_client import CollectClient
+from tests.databases import postgres_schema
+from tests.live_server import serve_in_thread
 
 PG_URL = os.environ.get("TGPL_TEST_DATABASE_URL")
 REQUIRE_ALL = os.environ.get("TGPL_REQUIRE_ALL") == "1"
@@ -49,10 +45,6 @@ def need(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def _psycopg(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1)
-
-
 @pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of its own: a SQLite file, or a fresh PostgreSQL schema."""
@@ -60,17 +52,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'tgpl.sqlite3'}"
         return
     assert PG_URL
-    schema = f"tgpl_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_psycopg(PG_URL))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(PG_URL, "tgpl_test") as url:
+        yield url
 
 
 @pytest.fixture
@@ -121,6 +104,13 @@ DEMO_FORM = """
 DEMO_MEDIA = {"places.csv": "name,label\nna_pai,Nà Pài\nna_ri,Na Rì\n".encode()}
 
 
+def simple_form(form_id: str, version: str, title: str | None = None) -> BuiltForm:
+    """A one-question form with no media."""
+    settings = f"| | form_id | version | form_title |\n| | {form_id} | {version} | {title or form_id} |\n"
+    survey = "| survey |\n| | type | name | label |\n| | text | q | Q |\n"
+    return build_xlsform(f"{survey}| settings |\n{settings}", file_type=".md")
+
+
 @cache
 def built_demo(version: str = "1") -> BuiltForm:
     """The demo form built (and validated when Java exists) once per test run and version."""
@@ -144,25 +134,8 @@ class Live:
 @pytest.fixture
 def live(settings: Settings, engine: Engine) -> Iterator[Live]:
     """A real uvicorn server for create_app(settings) on a free port of 127.0.0.1."""
-    app = create_app(settings, engine=engine)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", settings, engine, BlobStore(settings.blob_dir))
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_in_thread(create_app(settings, engine=engine)) as base:
+        yield Live(base, settings, engine, BlobStore(settings.blob_dir))
 
 
 @dataclass

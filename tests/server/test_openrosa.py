@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -16,7 +16,7 @@ from server.models import Submission, SubmissionAttachment, SubmissionDef
 from server.publish import publish_xform, set_state
 from server.submissions import count_submissions
 from tests.collect_client import Attachment, instance_xml
-from tests.conftest import DEMO_MEDIA, Phone, built_demo
+from tests.conftest import DEMO_MEDIA, Phone, built_demo, simple_form
 
 RESPONSE_NS = "{http://openrosa.org/http/response}"
 JPEG = b"\xff\xd8\xff\xe0" + b"x" * 2000
@@ -93,13 +93,7 @@ def test_manifest_and_media_are_exact_and_cacheable(phone: Phone, collect) -> No
 
 
 def test_form_without_media_has_no_manifest_url(phone: Phone, session: Session, collect) -> None:
-    from forms.build import build_xlsform
-
-    bare = build_xlsform(
-        "| survey |\n| | type | name | label |\n| | text | q | Q |\n| settings |\n"
-        "| | form_id | version | form_title |\n| | bare | 3 | A bare form |\n",
-        file_type=".md",
-    )
+    bare = simple_form("bare", "3", "A bare form")
     publish_xform(session=session, store=phone.live.store, xform=bare.xform, media={})
     forms = {f.form_id: f for f in collect(phone.url).form_list()}
     assert forms["bare"].manifest_url is None
@@ -120,13 +114,7 @@ def test_new_version_changes_hash_and_closed_forms_are_not_listed(phone: Phone, 
 
 
 def test_app_user_limited_to_forms_sees_and_sends_only_those(phone: Phone, session: Session, collect) -> None:
-    from forms.build import build_xlsform
-
-    other = build_xlsform(
-        "| survey |\n| | type | name | label |\n| | text | q | Q |\n| settings |\n"
-        "| | form_id | version |\n| | other | 1 |\n",
-        file_type=".md",
-    )
+    other = simple_form("other", "1")
     publish_xform(session=session, store=phone.live.store, xform=other.xform, media={})
     _, token = create_app_user(session=session, name="Chỉ biểu mẫu khác", form_ids=["other"])
     limited = collect(phone.live.key_url(token))
