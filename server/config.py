@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
     public_url: str | None = Field(default=None, description="Base URL phones use, e.g. https://tgpl.example.vn.")
     max_submission_bytes: int = Field(default=DEFAULT_MAX_SUBMISSION_BYTES, gt=0)
+    gazetteer_provinces: str = Field(
+        default="06", description="Pre-2025 province codes to load, comma-separated (06 = Bắc Kạn); * = all."
+    )
+    village_match_meters: float = Field(default=1000.0, gt=0, description="Proposals this close may be duplicates.")
     host: str = "0.0.0.0"  # noqa: S104 - phones on the LAN must reach the server
     port: int = Field(default=8000, gt=0, lt=65536)
 
@@ -30,6 +34,12 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def provinces(self) -> list[str] | None:
+        """The configured gazetteer scope: province codes, or None for the whole country."""
+        codes = [c.strip() for c in self.gazetteer_provinces.split(",") if c.strip()]
+        return None if "*" in codes else codes
 
     @property
     def blob_dir(self) -> Path:

@@ -54,6 +54,7 @@ class FormMedia(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     md5: str = Field(max_length=32)
     size: int
+    dataset: str | None = Field(default=None, max_length=32)  # "communes"/"villages": generated from the gazetteer
 
 
 class AppUser(SQLModel, table=True):
@@ -151,3 +152,57 @@ class Audit(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=255)  # "app_user:3", "web_user:1", "cli"
     subject: str | None = Field(default=None, max_length=255)  # "submission:12", "form:tgpl_session"
     details: str | None = Field(default=None, sa_type=Text)  # JSON
+
+
+class Place(SQLModel, table=True):
+    """An official administrative unit in one structure: 'old' (until 30 June 2025) or 'new' (from 1 July 2025)."""
+
+    __tablename__ = "place"
+    __table_args__ = (UniqueConstraint("scheme", "level", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme: str = Field(max_length=8)  # old | new
+    level: str = Field(max_length=16)  # province | district | commune
+    code: str = Field(max_length=16)  # official code (mã ĐVHC), zero-padded
+    name: str = Field(max_length=255)  # NFC, with its type: "Xã Bằng Thành"
+    short_name: str = Field(max_length=255)  # "Bằng Thành"
+    unit_type: str = Field(max_length=32)  # Xã, Phường, Thị trấn, Huyện, Thành phố, Tỉnh...
+    name_key: str = Field(max_length=255, index=True)  # names.name_key(name)
+    parent_code: str | None = Field(default=None, max_length=16)  # district (old communes) or province
+    province_code: str = Field(max_length=8, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    area_km2: float | None = None
+    boundary: str | None = Field(default=None, sa_type=Text)  # GeoJSON geometry, when boundaries are loaded
+
+
+class PlaceSuccessor(SQLModel, table=True):
+    """The 2025 reorganisation: an old unit and a new commune that took over (all or part of) it."""
+
+    __tablename__ = "place_successor"
+
+    old_code: str = Field(max_length=16, primary_key=True)  # old commune, or old district without communes
+    new_code: str = Field(max_length=16, primary_key=True, index=True)
+    is_default: bool = True  # the successor when the old unit was split
+    whole: bool = True  # the old unit went entirely into this new commune
+
+
+class Village(SQLModel, table=True):
+    """A village (thôn, bản, tổ dân phố) of a new-structure commune, from a provincial list or from the field."""
+
+    __tablename__ = "village"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)  # stable, e.g. 01864-003: the choice name phones send
+    name: str = Field(max_length=255)  # NFC, kept as written: "Thôn Nà Pài"
+    name_key: str = Field(max_length=255, index=True)
+    commune_code: str = Field(max_length=16, index=True)  # new structure
+    old_commune_code: str | None = Field(default=None, max_length=16, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    status: str = Field(default="proposed", max_length=16, index=True)  # proposed | confirmed | merged | retired
+    merged_into_id: int | None = Field(default=None, foreign_key="village.id")
+    source: str = Field(max_length=32)  # import | field | cli
+    source_ref: str | None = Field(default=None, max_length=255)  # file:line, submission instanceID...
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -24,7 +24,7 @@ from server.openrosa.responses import (
     xml_response,
 )
 from server.openrosa.upload import read_submission_form, submission_xml
-from server.publish import current_version, get_form, list_forms
+from server.publish import current_version, get_form, list_forms, media_content
 from server.submissions import Part, receive
 
 router = APIRouter(prefix="/key/{token}")
@@ -94,9 +94,10 @@ def manifest(
     xml_form_id: str,
     user: AppUserDep,
     session: SessionDep,
+    store: StoreDep,
     settings: SettingsDep,
 ) -> Response:
-    """The media files of the current version, with md5 hashes."""
+    """The media files of the current version, with md5 hashes (generated lists hash what they are now)."""
     version = current_version(session, _open_form(session, user, xml_form_id))
     base = _base(request, settings, token)
     media = session.exec(
@@ -105,7 +106,7 @@ def manifest(
     entries = [
         MediaEntry(
             filename=m.filename,
-            md5=m.md5,
+            md5=media_content(session, store, m)[1] if m.dataset else m.md5,
             download_url=f"{base}/forms/{quote(xml_form_id, safe='')}/attachments/{quote(m.filename, safe='')}",
         )
         for m in media
@@ -130,7 +131,8 @@ def media_file(
     ).first()
     if media is None:
         raise NotFound(f"Biểu mẫu không có tệp {filename}.", f"The form has no media file {filename!r}.")
-    return _etagged(request, store.read(media.sha256), media.md5, media.content_type, settings.max_submission_bytes)
+    data, md5 = media_content(session, store, media)
+    return _etagged(request, data, md5, media.content_type, settings.max_submission_bytes)
 
 
 @router.api_route("/submission", methods=["GET", "HEAD"])
