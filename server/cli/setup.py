@@ -25,6 +25,7 @@ from server.cli.context import (
 from server.collect_qr import terminal_text
 from server.db import migrate
 from server.errors import TgplError
+from server.gazetteer.load import load_gazetteer
 from server.models import AppUser
 from server.web_users import ensure_admin
 
@@ -43,7 +44,10 @@ def builtin_forms() -> list[tuple[Path, list[Path]]]:
 
 
 def init(as_json: bool = JsonOption) -> None:
-    """Migrate the database, publish the built-in forms, create the admin and a first app user (idempotent)."""
+    """Migrate, load the gazetteer scope, publish the built-in forms, create the admin and a first app user.
+
+    Safe to run again: nothing is duplicated and the data is kept.
+    """
     ctx = context()
     report: dict[str, Any] = {"data_dir": str(ctx.settings.data_dir.resolve()), "forms": []}
 
@@ -55,6 +59,8 @@ def init(as_json: bool = JsonOption) -> None:
         log(f"Cơ sở dữ liệu / database: {ctx.engine.url.render_as_string(hide_password=True)}")
         migrate(ctx.engine)
         with ctx.session() as session:
+            gazetteer = load_gazetteer(session=session, provinces=ctx.settings.provinces, progress=log)
+            report["gazetteer"] = {"inserted": gazetteer.inserted, "updated": gazetteer.updated, **gazetteer.counts}
             for path, media in builtin_forms():
                 published, warnings = publish_xlsform(ctx, session, path, media)
                 report["forms"].append(

@@ -1,0 +1,46 @@
+"""Importing a provincial village list: good rows kept, bad rows reported with their line numbers."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from server.gazetteer.village_import import import_villages
+from server.gazetteer.villages import list_villages
+
+CSV = """\ufeffcommune_code,name,lat,lon,code,status
+01864,Thôn Nà Pài,22.65,105.67,,
+01858,Bản Khuổi Nộc,,,,
+99999,Thôn Ma,,,,
+01864,,22.1,105.1,,
+01864,Thôn Lạ,abc,105.1,,
+01864,Thôn Một Nửa,22.1,,,
+01864,Thôn Đề Xuất,,,,proposed
+01957,Thôn Có Mã,,,TQ-01,confirmed
+""".encode()
+
+
+def test_good_rows_are_kept_and_bad_rows_reported_by_line(backan: Session) -> None:
+    report = import_villages(session=backan, data=CSV, source_ref="backan.csv")
+    assert report.added == ["01864-001", "01864-002", "01864-003", "TQ-01"]
+    assert [line for line, _ in report.errors] == [4, 5, 6, 7]
+    messages = dict(report.errors)
+    assert "99999" in messages[4]
+    assert "required" in messages[5]
+    assert "not a number" in messages[6]
+    assert "latitude" in messages[7]
+    statuses = {v.name: v.status for v in list_villages(backan)}
+    assert statuses == {"Thôn Nà Pài": "confirmed", "Bản Khuổi Nộc": "confirmed", "Thôn Đề Xuất": "proposed",
+                        "Thôn Có Mã": "confirmed"}
+    again = import_villages(session=backan, data=CSV, source_ref="backan.csv")
+    assert again.added == []
+    assert sorted(again.already) == ["01864-001", "01864-002", "01864-003", "TQ-01"]
+
+
+def test_a_file_that_is_not_utf8_or_lacks_columns_is_refused_whole(backan: Session) -> None:
+    latin = import_villages(session=backan, data="commune_code,name\n01864,Thôn Nà Pài\n".encode("utf-16"),
+                            source_ref="x.csv")
+    assert latin.errors[0][0] == 1
+    assert "UTF-8" in latin.errors[0][1]
+    columns = import_villages(session=backan, data=b"xa,ten\n01864,A\n", source_ref="x.csv")
+    assert columns.errors == [(1, "missing column(s): commune_code, name")]
+    assert list_villages(backan) == []
