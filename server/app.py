@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,9 +13,12 @@ from starlette.exceptions import HTTPException
 from server.config import Settings
 from server.db import make_engine, require_migrated
 from server.errors import BadRequest, MethodNotAllowed, NotFound, TgplError
+from server.logs import mask_tokens
 from server.openrosa.responses import message_xml, xml_response
 from server.openrosa.routes import router as openrosa_router
 from server.storage import BlobStore
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
@@ -48,7 +53,22 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                 request,
                 MethodNotAllowed("Phương thức không được hỗ trợ.", f"Method {request.method} not allowed."),
             )
-        return JSONResponse({"message": error.detail}, status_code=error.status_code, headers=error.headers)
+        generic = TgplError("Yêu cầu không được chấp nhận.", str(error.detail))
+        generic.status, generic.code = error.status_code, f"{error.status_code}.1"
+        return render(request, generic)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # Whatever went wrong, a phone gets an OpenRosaResponse it can show, and nothing was half-stored:
+        # services commit last, and blobs without rows are harmless.
+        log.exception("unexpected error on %s %s", request.method, mask_tokens(request.url.path))
+        return render(
+            request,
+            TgplError(
+                "Máy chủ gặp lỗi, phiếu chưa được lưu. Hãy gửi lại sau; nếu vẫn lỗi, báo điều phối viên.",
+                "The server failed; nothing was stored. Send again later.",
+            ),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:

@@ -32,7 +32,8 @@ def get_store(request: Request) -> BlobStore:
 
 
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """A session per request; services commit explicitly, nothing is committed here."""
+    """A session per request, closed as soon as the handler returns (not after a slow client has read the
+    response), so a connection is never held while bytes travel; services commit explicitly."""
     with Session(engine) as session:
         yield session
 
@@ -40,4 +41,4 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 StoreDep = Annotated[BlobStore, Depends(get_store)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

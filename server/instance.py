@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
@@ -11,6 +12,10 @@ from defusedxml import DefusedXmlException, ElementTree
 
 from forms.xform import local
 from server.errors import BadRequest
+
+MAX_ID = 255
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +50,19 @@ def parse_instance(xml: bytes) -> Instance:
     if not instance_id:
         # No instanceID: derive one from the bytes so that a resend of the same XML is not counted twice.
         instance_id = "sha256:" + hashlib.sha256(xml).hexdigest()
+    deprecated_id = _text(_child(meta, "deprecatedID"))
+    for label, value in (("instanceID", instance_id), ("deprecatedID", deprecated_id)):
+        if value is not None and (len(value) > MAX_ID or CONTROL.search(value)):
+            raise BadRequest(
+                f"Mã phiếu ({label}) không hợp lệ.", f"The {label} is longer than {MAX_ID} or has control characters."
+            )
+    name = _text(_child(meta, "instanceName"))
     return Instance(
         form_id=form_id,
         version=(root.get("version") or "").strip(),
         instance_id=instance_id,
-        deprecated_id=_text(_child(meta, "deprecatedID")),
-        instance_name=_text(_child(meta, "instanceName")),
+        deprecated_id=deprecated_id,
+        instance_name=CONTROL.sub("", name) if name else None,
         root=root,
     )
 
@@ -65,9 +77,19 @@ def binary_values(root: Element, paths: Iterable[str]) -> list[str]:
             level = [child for node in level for child in node if local(child.tag) == step]
         for node in level:
             value = (node.text or "").strip()
+            if value and not _plain_file_name(value):
+                raise BadRequest(
+                    f"Tên tệp đính kèm không hợp lệ: {value[:80]!r}.",
+                    f"Attachment names must be plain file names of at most {MAX_ID} characters: {value[:80]!r}.",
+                )
             if value and value not in names:
                 names.append(value)
     return names
+
+
+def _plain_file_name(name: str) -> bool:
+    """What Collect writes in a binary field: a bare file name, never a path."""
+    return len(name) <= MAX_ID and name not in {".", ".."} and not UNSAFE_NAME.search(name)
 
 
 def _child(element: Element | None, name: str) -> Element | None:

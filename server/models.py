@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -109,7 +109,17 @@ class SubmissionDef(SQLModel, table=True):
     """One version of a submission: the exact XML as received; only one per submission is current."""
 
     __tablename__ = "submission_def"
-    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)
+    __table_args__ = (
+        UniqueConstraint("form_id", "instance_id"),
+        # At most one current version per submission, whatever races between edits.
+        Index(
+            "uq_submission_def_current",
+            "submission_id",
+            unique=True,
+            sqlite_where=text("current"),
+            postgresql_where=text("current"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)

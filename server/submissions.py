@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.app_users import require_form_access
 from server.errors import Conflict, NotFound
-from server.instance import Instance, binary_values, parse_instance
+from server.instance import CONTROL, Instance, binary_values, parse_instance
 from server.models import AppUser, Audit, Form, FormVersion, Submission, SubmissionAttachment, SubmissionDef
 from server.publish import get_form
 from server.storage import BlobRef, BlobStore
@@ -89,15 +89,26 @@ def receive(
     # Blobs first (fsynced, content-addressed so a retry rewrites nothing), then one transaction.
     xml_ref = store.put_bytes(xml)
     files = {
-        name: (store.put_stream(parts[name].stream), parts[name].content_type) for name in expected if name in parts
+        name: (store.put_stream(parts[name].stream), _clean(parts[name].content_type, 255))
+        for name in expected
+        if name in parts
     }
-    context = _Context(form, version, instance, app_user, xml_ref, files, expected, device_id, user_agent)
+    context = _Context(
+        form, version, instance, app_user, xml_ref, files, expected, _clean(device_id, 255), _clean(user_agent, 1000)
+    )
     try:
         return _record(session, context)
     except IntegrityError:
         # Two copies of the same instance raced; the loser sees the winner's row on the second try.
         session.rollback()
         return _record(session, context)
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    """Client-supplied text made safe to store: no control characters (PostgreSQL refuses NUL), bounded."""
+    if text is None:
+        return None
+    return CONTROL.sub("", text)[:limit] or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,16 +187,19 @@ def _edit(session: Session, c: _Context) -> Received:
             code="404.5",
         )
     if not old.current:
-        raise Conflict(
-            "Phiếu gốc đã được sửa bởi một bản khác; hãy tải bản mới nhất trước khi sửa.",
-            "The submission being edited has already been replaced by another edit.",
-            code="409.9",
-        )
+        raise _already_edited()
     submission = session.get(Submission, old.submission_id)
     assert submission is not None
-    old.current = False
-    session.add(old)
-    session.flush()
+    # Only one edit may replace a version: the conditional update loses the race against a concurrent edit.
+    replaced = session.execute(
+        update(SubmissionDef)
+        .where(SubmissionDef.id == old.id, SubmissionDef.current == True)  # type: ignore[arg-type]  # noqa: E712
+        .values(current=False)
+    )
+    if replaced.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise _already_edited()
+    session.expire(old)
     carried = {row.name: row for row in _attachments(session, old) if row.sha256}
     new_def = _new_def(session, c, submission)
     present = _attach(session, new_def, c, carried=carried)
@@ -194,6 +208,14 @@ def _edit(session: Session, c: _Context) -> Received:
     _audit(session, c, "submission.update.version", submission, {"deprecated_id": c.instance.deprecated_id})
     session.commit()
     return Received(submission.id, c.instance.instance_id, "edited", len(c.expected), present)  # type: ignore[arg-type]
+
+
+def _already_edited() -> Conflict:
+    return Conflict(
+        "Phiếu gốc đã được sửa bởi một bản khác; hãy tải bản mới nhất trước khi sửa.",
+        "The submission being edited has already been replaced by another edit.",
+        code="409.9",
+    )
 
 
 def _new_def(session: Session, c: _Context, submission: Submission) -> SubmissionDef:

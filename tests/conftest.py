@@ -19,6 +19,7 @@ from server.app import create_app
 from server.app_users import create_app_user
 from server.config import Settings
 from server.db import make_engine, migrate
+from server.gazetteer.load import load_gazetteer
 from server.publish import publish_xform
 from server.storage import BlobStore
 from tests.collect_client import CollectClient
@@ -184,3 +185,31 @@ def collect() -> Iterator[Callable[[str], CollectClient]]:
     yield make
     for client in clients:
         client.http.close()
+
+
+@pytest.fixture
+def backan(session: Session) -> Session:
+    """The test session, with Bắc Kạn (old 06) and the 37 new communes that cover it loaded."""
+    load_gazetteer(session=session, provinces=["06"], progress=lambda _line: None)
+    return session
+
+
+# A form whose place pickers are generated from the gazetteer (no media supplied when publishing).
+PLACES_FORM = """
+| survey |
+| | type | name | label | choice_filter | relevant | required |
+| | select_one_from_file communes.csv | commune | Xã | | | yes |
+| | select_one_from_file villages.csv | village | Thôn | commune=${commune} | | yes |
+| | text | village_name | Tên thôn | | ${village} = 'khac' | yes |
+| | geopoint | village_point | Vị trí thôn | | ${village} = 'khac' | yes |
+| settings |
+| | form_id | version |
+| | places_demo | 1 |
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The environment of an administrator's shell for one data dir and database."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TGPL_")}
+    return {**base, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_DATABASE_URL": database_url}

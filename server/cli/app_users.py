@@ -8,7 +8,7 @@ import typer
 
 from server.app_users import list_app_users
 from server.app_users import revoke as revoke_app_user
-from server.cli.context import JsonOption, app_user_with_qr, context, emit, fail
+from server.cli.context import JsonOption, app_user_with_qr, context, emit, fail, forget_collect_files
 from server.collect_qr import terminal_text
 from server.errors import TgplError
 
@@ -61,4 +61,5 @@ def revoke(app_user_id: int, as_json: bool = JsonOption) -> None:
             user = revoke_app_user(session=session, app_user_id=app_user_id)
     except TgplError as error:
         raise fail(error, as_json) from error
+    forget_collect_files(ctx, app_user_id)
     emit(as_json, {"id": user.id, "name": user.name, "revoked": True}, f"App user {user.id} revoked.")

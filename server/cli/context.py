@@ -105,3 +105,9 @@ def saved_token(ctx: Context, app_user_id: int) -> str | None:
     """The token written when this app user was created here, if its file is still in the data directory."""
     token_file = ctx.settings.collect_dir / f"app-user-{app_user_id}.token"
     return token_file.read_text(encoding="ascii").strip() if token_file.is_file() else None
+
+
+def forget_collect_files(ctx: Context, app_user_id: int) -> None:
+    """Delete a revoked app user's token and QR code from the data directory."""
+    for suffix in (".token", ".png"):
+        (ctx.settings.collect_dir / f"app-user-{app_user_id}{suffix}").unlink(missing_ok=True)

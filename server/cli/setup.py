@@ -9,6 +9,7 @@ import typer
 import uvicorn
 from sqlmodel import Session, select
 
+from server import logs
 from server.app import create_app
 from server.app_users import hash_token
 from server.cli.context import (
@@ -120,4 +121,6 @@ def serve(
         app = create_app(ctx.settings, engine=ctx.engine)
     except TgplError as error:
         raise fail(error, False) from error
-    uvicorn.run(app, host=host or ctx.settings.host, port=port or ctx.settings.port, log_level="info")
+    config = uvicorn.Config(app, host=host or ctx.settings.host, port=port or ctx.settings.port, log_level="info")
+    logs.install()  # after uvicorn has configured its loggers: tokens never reach the logs
+    uvicorn.Server(config).run()

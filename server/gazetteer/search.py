@@ -25,9 +25,12 @@ class Hit:
 
 
 def _rank(query_full: str, query_key: str, name: str, key: str) -> int:
-    if key == query_key or fold(name) == query_full:
+    """0 exact, 1 starts with, 2 contains; a query may name the unit type ('xa ...') or start with a word that
+    only looks like one ('ban thi' for Xã Bản Thi)."""
+    folded = fold(name)
+    if key in (query_key, query_full) or folded == query_full:
         return 0
-    if key.startswith(query_key) or fold(name).startswith(query_full):
+    if key.startswith((query_key, query_full)) or folded.startswith(query_full):
         return 1
     return 2
 

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from server.app_users import allowed_form_ids, authenticate, require_form_access
 from server.deps import EngineDep, SessionDep, SettingsDep, StoreDep
-from server.errors import NotFound
+from server.errors import BadRequest, NotFound
 from server.models import AppUser, Form, FormMedia
 from server.openrosa.responses import (
     FormListEntry,
@@ -30,12 +30,34 @@ from server.submissions import Part, receive
 router = APIRouter(prefix="/key/{token}")
 
 
-def app_user(token: str, session: SessionDep) -> AppUser:
-    """The app user whose token is in the URL (403 when unknown or revoked)."""
-    return authenticate(session=session, token=token)
+def app_user(token: str, engine: EngineDep) -> AppUser:
+    """The app user whose token is in the URL (403 when unknown or revoked).
+
+    Looked up in a session of its own, closed at once: a submission's body may take minutes to arrive over a
+    slow network, and no database connection may be held meanwhile.
+    """
+    with Session(engine) as session:
+        user = authenticate(session=session, token=token)
+        session.expunge(user)
+    return user
 
 
 AppUserDep = Annotated[AppUser, Depends(app_user)]
+
+
+def openrosa_version(request: Request) -> None:
+    """Refuse a request that declares another OpenRosa version (Collect always sends 1.0; a client that sends
+    no header is tolerated). The form XML and media downloads are plain downloads and are not checked."""
+    declared = request.headers.get("x-openrosa-version")
+    if declared is not None and declared.strip() != "1.0":
+        raise BadRequest(
+            f"Ứng dụng dùng OpenRosa {declared!r}, máy chủ chỉ hỗ trợ 1.0.",
+            f"X-OpenRosa-Version {declared!r} is not supported; use 1.0.",
+            code="400.6",
+        )
+
+
+OpenRosaOnly = [Depends(openrosa_version)]
 
 
 def _base(request: Request, settings: SettingsDep, token: str) -> str:
@@ -50,7 +72,7 @@ def _open_form(session: Session, user: AppUser, xml_form_id: str) -> Form:
     return form
 
 
-@router.get("/formList")
+@router.get("/formList", dependencies=OpenRosaOnly)
 def form_list(request: Request, token: str, user: AppUserDep, session: SessionDep, settings: SettingsDep) -> Response:
     """The forms this device may fill, with md5 hashes of the exact bytes served."""
     base = _base(request, settings, token)
@@ -87,7 +109,7 @@ def form_xml(
     return _etagged(request, version.xml, version.md5, "text/xml; charset=utf-8", settings.max_submission_bytes)
 
 
-@router.get("/forms/{xml_form_id}/manifest")
+@router.get("/forms/{xml_form_id}/manifest", dependencies=OpenRosaOnly)
 def manifest(
     request: Request,
     token: str,
@@ -135,13 +157,13 @@ def media_file(
     return _etagged(request, data, md5, media.content_type, settings.max_submission_bytes)
 
 
-@router.api_route("/submission", methods=["GET", "HEAD"])
+@router.api_route("/submission", methods=["GET", "HEAD"], dependencies=OpenRosaOnly)
 def submission_head(user: AppUserDep, settings: SettingsDep) -> Response:
     """The pre-flight Collect sends before every POST: 204 with the size it may send."""
     return Response(status_code=204, headers=openrosa_headers(settings.max_submission_bytes))
 
 
-@router.post("/submission")
+@router.post("/submission", dependencies=OpenRosaOnly)
 async def submission_post(
     request: Request, user: AppUserDep, settings: SettingsDep, store: StoreDep, engine: EngineDep
 ) -> Response:

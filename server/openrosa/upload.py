@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
@@ -14,7 +15,7 @@ from server.errors import BadRequest, TooLarge
 # Collect counts only file bytes against X-OpenRosa-Accept-Content-Length; multipart headers and
 # boundaries (about 200 bytes a part, at most 101 parts a POST) come on top of that.
 MULTIPART_OVERHEAD = 64 * 1024
-MAX_PARTS = 1000
+MAX_PARTS = 128  # Collect sends at most 101 files and the XML in one POST
 
 Message = MutableMapping[str, Any]
 
@@ -59,10 +60,11 @@ async def read_submission_form(request: Request, limit: int) -> FormData:
     bounded = Request(request.scope, _bounded(request.receive, hard_limit))
     try:
         return await bounded.form(max_files=MAX_PARTS, max_fields=MAX_PARTS)
-    except MultiPartException as error:
+    except (MultiPartException, HTTPException) as error:  # Starlette turns parser errors into HTTPException(400)
+        detail = error.message if isinstance(error, MultiPartException) else error.detail
         raise BadRequest(
-            "Không đọc được dữ liệu multipart của phiếu.",
-            f"The multipart body could not be parsed: {error.message}",
+            "Không đọc được dữ liệu multipart của phiếu; máy chủ chưa lưu gì.",
+            f"The multipart body could not be parsed: {detail}",
             code="400.39",
         ) from error
     except ClientDisconnect as error:

@@ -16,10 +16,11 @@ from sqlmodel import Session, select
 from forms.build import build_xlsform
 from server.app_users import create_app_user
 from server.cli.setup import builtin_forms
+from server.gazetteer import villages as registry
 from server.models import SubmissionAttachment, SubmissionDef
 from server.publish import publish_xform
 from server.submissions import count_submissions
-from tests.conftest import Live, need
+from tests.conftest import PLACES_FORM, Live, need
 
 HARNESS = Path(__file__).resolve().parents[1] / "webforms"
 
@@ -37,7 +38,12 @@ def placeholder_url(live: Live, session: Session, java: None) -> str:
 
 
 def fill(
-    node: str, server: str, answers: list[dict[str, str]], tmp_path: Path, *extra: str
+    node: str,
+    server: str,
+    answers: list[dict[str, str]],
+    tmp_path: Path,
+    *extra: str,
+    form_id: str = "tgpl_placeholder",
 ) -> tuple[int, dict[str, Any]]:
     """Run the harness; returns its exit code and the JSON it printed."""
     need((HARNESS / "node_modules" / "@getodk" / "xforms-engine").is_dir(), "run `npm ci` in tests/webforms")
@@ -50,7 +56,7 @@ def fill(
             "--server",
             server,
             "--form-id",
-            "tgpl_placeholder",
+            form_id,
             "--answers",
             str(answers_file),
             *extra,
@@ -126,3 +132,51 @@ def test_engine_only_offers_choices_from_the_media_file(node: str, placeholder_u
     code, result = fill(node, placeholder_url, answers, tmp_path, "--no-submit")
     assert code == 1
     assert any("bịa_ra" in error for error in map(str, result["errors"]))
+
+
+@pytest.fixture
+def places_url(live: Live, backan: Session) -> str:
+    """The gazetteer-driven picker form published, three confirmed villages, and an app user's URL."""
+    for commune, name in (("01864", "Thôn Nà Pài"), ("01858", "Bản Khuổi Nộc"), ("01957", "Thôn Bản Sảng")):
+        village = registry.add_village(session=backan, commune_code=commune, name=name)
+        registry.confirm(session=backan, ref=village.code)
+    built = build_xlsform(PLACES_FORM, file_type=".md")
+    publish_xform(session=backan, store=live.store, xform=built.xform, media={})
+    _, token = create_app_user(session=backan, name="Places")
+    return live.key_url(token)
+
+
+def test_commune_then_village_cascade_comes_from_the_generated_media(
+    node: str, live: Live, places_url: str, tmp_path: Path
+) -> None:
+    answers = [{"ref": "/data/commune", "value": "01864"}, {"ref": "/data/village", "value": "01864-002"}]
+    code, result = fill(node, places_url, answers, tmp_path, form_id="places_demo")
+    assert sorted(result["media"]) == ["communes.csv", "villages.csv"]
+    assert len(result["choices"]["/data/commune"]) == 37
+    assert result["choices"]["/data/village"] == ["01864-002", "01864-001", "khac"]  # Khuổi Nộc, Nà Pài, not listed
+    assert (code, result["submit_status"]) == (0, 201)
+    assert "<village>01864-002</village>" in result["instance_xml"]
+
+
+def test_a_village_of_another_commune_is_not_offered(node: str, places_url: str, tmp_path: Path) -> None:
+    answers = [{"ref": "/data/commune", "value": "01864"}, {"ref": "/data/village", "value": "01957-001"}]
+    code, result = fill(node, places_url, answers, tmp_path, "--no-submit", form_id="places_demo")
+    assert code == 1
+    assert result["choices"]["/data/village"] == ["01864-002", "01864-001", "khac"]
+    assert any("01957-001" in str(error) for error in result["errors"])
+
+
+def test_village_not_in_the_list_needs_a_name_and_a_point(
+    node: str, live: Live, places_url: str, tmp_path: Path
+) -> None:
+    answers = [{"ref": "/data/commune", "value": "01957"}, {"ref": "/data/village", "value": "khac"}]
+    code, result = fill(node, places_url, answers, tmp_path, "--no-submit", form_id="places_demo")
+    assert code == 1
+    assert sorted(v["ref"] for v in result["violations"]) == ["/data/village_name", "/data/village_point"]
+    answers += [
+        {"ref": "/data/village_name", "value": "Thôn Phja Đăm"},
+        {"ref": "/data/village_point", "value": "22.44 105.98 500 8"},
+    ]
+    code, result = fill(node, places_url, answers, tmp_path, form_id="places_demo")
+    assert (code, result["submit_status"]) == (0, 201)
+    assert "<village_name>Thôn Phja Đăm</village_name>" in result["instance_xml"]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import socket
 import stat
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,29 +18,8 @@ import pytest
 
 from server.cli.setup import BUILTIN_FORMS
 from server.collect_qr import decode_settings
+from tests.cli_runner import TGPL, tgpl, tgpl_json
 from tests.collect_client import Attachment, CollectClient
-
-TGPL = str(Path(sys.executable).with_name("tgpl"))
-
-
-@pytest.fixture
-def env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    """The environment of an administrator's shell for one data dir and database."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("TGPL_")}
-    return {**base, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_DATABASE_URL": database_url}
-
-
-def tgpl(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the tgpl command; by default it must succeed."""
-    run = subprocess.run([TGPL, *args], env=env, capture_output=True, text=True, timeout=180, check=False)
-    if ok:
-        assert run.returncode == 0, run.stderr
-    return run
-
-
-def tgpl_json(env: dict[str, str], *args: str) -> Any:
-    """Run a command with --json and parse what it printed."""
-    return json.loads(tgpl(env, *args, "--json").stdout)
 
 
 @pytest.mark.slow
@@ -100,7 +77,10 @@ def test_forms_app_users_and_counts(env: dict[str, str], java: None, tmp_path: P
     rows = {u["id"]: u for u in tgpl_json(env, "app-users", "list")}
     assert rows[created["id"]]["forms"] == ["tgpl_placeholder"]
     assert "token" not in rows[created["id"]]
+    assert Path(created["qr_png"]).is_file()
     assert tgpl_json(env, "app-users", "revoke", str(created["id"]))["revoked"] is True
+    assert not Path(created["qr_png"]).exists()  # a revoked phone's QR code and token file are deleted
+    assert not Path(created["qr_png"]).with_suffix(".token").exists()
     assert {u["id"]: u["revoked"] for u in tgpl_json(env, "app-users", "list")}[created["id"]] is True
     unknown_form = tgpl(env, "app-users", "create", "X", "--forms", "nope", ok=False)
     assert unknown_form.returncode == 1
@@ -124,8 +104,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(env: dict[str, str], java: None) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
-    """`tgpl init` then `tgpl serve` as separate processes, as `make run` does."""
+def served(env: dict[str, str], java: None) -> Iterator[tuple[dict[str, Any], dict[str, str], Callable[[], str]]]:
+    """`tgpl init` then `tgpl serve` as separate processes, as `make run` does; stop() ends it, returning its log."""
     port = _free_port()
     env = {
         **env,
@@ -145,11 +125,19 @@ def served(env: dict[str, str], java: None) -> Iterator[tuple[dict[str, Any], di
                 assert server.poll() is None, server.stdout.read().decode()  # type: ignore[union-attr]
                 assert time.monotonic() < deadline, "tgpl serve did not start"
                 time.sleep(0.1)
-        yield report, env
+        output: list[str] = []
+
+        def stop() -> str:
+            if not output:
+                server.terminate()
+                output.append(server.communicate(timeout=15)[0].decode())
+            return output[0]
+
+        yield report, env, stop
     finally:
-        server.terminate()
-        server.wait(timeout=15)
-        server.stdout.close()  # type: ignore[union-attr]
+        if server.poll() is None:
+            server.terminate()
+            server.communicate(timeout=15)
 
 
 def placeholder_instance(instance_id: str, count: int, photo: str) -> bytes:
@@ -163,9 +151,9 @@ def placeholder_instance(instance_id: str, count: int, photo: str) -> bytes:
 
 @pytest.mark.slow
 def test_phone_url_printed_by_init_works_against_tgpl_serve(
-    served: tuple[dict[str, Any], dict[str, str]], collect: Callable[[str], CollectClient]
+    served: tuple[dict[str, Any], dict[str, str], Callable[[], str]], collect: Callable[[str], CollectClient]
 ) -> None:
-    report, env = served
+    report, env, stop = served
     client = collect(report["app_user"]["url"])
     (form,) = client.form_list()
     assert form.form_id == "tgpl_placeholder"
@@ -181,3 +169,6 @@ def test_phone_url_printed_by_init_works_against_tgpl_serve(
     (changed,) = client.send(placeholder_instance(instance_id, 8, photo.name), [photo])
     assert changed.status_code == 409
     assert tgpl_json(env, "app-users", "list")[0]["submissions"] == 1
+    log = stop()
+    assert '"POST /key/…/submission?deviceID=' in log  # the access log is kept...
+    assert report["app_user"]["token"] not in log  # ...without the token

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,7 +18,7 @@ from server.app_users import create_app_user, revoke
 from server.models import Submission, SubmissionAttachment, SubmissionDef
 from server.publish import publish_xform, set_state
 from server.submissions import count_submissions
-from tests.collect_client import Attachment, instance_xml
+from tests.collect_client import Attachment, CollectClient, instance_xml
 from tests.conftest import DEMO_MEDIA, Phone, built_demo, simple_form
 
 RESPONSE_NS = "{http://openrosa.org/http/response}"
@@ -334,3 +337,132 @@ def test_simultaneous_resends_store_one_submission(phone: Phone, collect) -> Non
     assert count(phone.live.engine) == 1
     (stored,) = defs(phone.live.engine)
     assert attachments(phone.live.engine, stored.id) == {"p.jpg": hashlib.sha256(JPEG).hexdigest()}
+
+
+# -- robustness: slow phones, racing edits, hostile values -------------------------------------------------
+
+
+def test_slow_uploads_hold_no_database_connection(phone: Phone, collect) -> None:
+    """More half-sent POSTs than the connection pool holds (15) must not block other phones."""
+    url = urlsplit(phone.url)
+    started, release = threading.Barrier(21), threading.Event()
+    results: list[int] = []
+
+    def slow_phone(n: int) -> None:
+        boundary = f"slow{n}"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; filename="s.xml"\r\n'
+                f"Content-Type: text/xml\r\n\r\n"
+            ).encode()
+            + instance_xml()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        head = (
+            f"POST {url.path}/submission HTTP/1.1\r\nHost: {url.netloc}\r\nX-OpenRosa-Version: 1.0\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+            sock.sendall(head + body[:100])
+            started.wait()
+            release.wait(60)
+            sock.sendall(body[100:])
+            results.append(int(sock.recv(65536).split(b" ", 2)[1]))
+
+    threads = [threading.Thread(target=slow_phone, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    try:
+        client = collect(phone.url)
+        assert client.get(f"{phone.url}/formList").status_code == 200
+        assert client.head().status_code == 204
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+    assert results == [201] * 20
+    assert count(phone.live.engine) == 20
+
+
+def test_two_edits_of_one_version_at_once_leave_one_current_version(phone: Phone, collect) -> None:
+    for _ in range(5):
+        first_id = f"uuid:{uuid.uuid4()}"
+        assert collect(phone.url).send(instance_xml(instance_id=first_id))[0].status_code == 201
+        edits = [instance_xml(instance_id=f"uuid:{uuid.uuid4()}", deprecated_id=first_id, total=n) for n in (1, 2)]
+        clients = [collect(phone.url) for _ in edits]
+        barrier = threading.Barrier(2)
+
+        def send(pair: tuple[CollectClient, bytes], barrier: threading.Barrier = barrier) -> int:
+            barrier.wait()
+            return pair[0].post(pair[1], []).status_code
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = sorted(pool.map(send, zip(clients, edits, strict=True)))
+        assert statuses == [201, 409]
+    with Session(phone.live.engine) as session:
+        current = session.exec(select(SubmissionDef.submission_id).where(SubmissionDef.current == True)).all()  # noqa: E712
+    assert len(current) == len(set(current)) == 5
+
+
+@pytest.mark.parametrize(
+    ("xml", "expected"),
+    [
+        (instance_xml(instance_id="uuid:" + "x" * 300), "instanceID"),
+        (instance_xml(photo="p" * 300 + ".jpg"), "file name"),
+        (instance_xml(photo="../../etc/passwd"), "file name"),
+        (instance_xml(photo="a\\b.jpg"), "file name"),
+    ],
+    ids=["long-instance-id", "long-file-name", "path-as-file-name", "backslash"],
+)
+def test_ids_and_file_names_phones_never_send_are_400(phone: Phone, collect, xml: bytes, expected: str) -> None:
+    response = collect(phone.url).post(xml, [])
+    assert response.status_code == 400
+    assert expected in message(response)
+    assert count(phone.live.engine) == 0
+
+
+def test_odd_device_ids_and_content_types_are_stored_cleaned(phone: Phone, collect) -> None:
+    client = collect(phone.url)
+    client.device_id = "collect:\x00" + "d" * 400
+    photo = Attachment("p.jpg", JPEG, content_type="image/jpeg; x=" + "y" * 400)
+    (response,) = client.send(instance_xml(photo="p.jpg"), [photo])
+    assert response.status_code == 201
+    (stored,) = defs(phone.live.engine)
+    assert stored.device_id == ("collect:" + "d" * 400)[:255]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=xyz", b"garbage"),
+        ("multipart/form-data", b"--x\r\n\r\n"),
+        (
+            "multipart/form-data; boundary=b",
+            b"".join(
+                f'--b\r\nContent-Disposition: form-data; name="f{n}"; filename="f{n}"\r\n\r\nx\r\n'.encode()
+                for n in range(200)
+            )
+            + b"--b--\r\n",
+        ),
+    ],
+    ids=["garbage", "no-boundary", "too-many-parts"],
+)
+def test_broken_multipart_is_an_openrosa_400(phone: Phone, collect, content_type: str, body: bytes) -> None:
+    client = collect(phone.url)
+    response = client.http.post(
+        f"{phone.url}/submission", content=body, headers={**client.headers(), "Content-Type": content_type}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "text/xml; charset=utf-8"
+    assert message(response)
+
+
+def test_another_openrosa_version_is_refused_and_none_is_tolerated(phone: Phone, collect) -> None:
+    client = collect(phone.url)
+    other = client.http.get(f"{phone.url}/formList", headers={"X-OpenRosa-Version": "2.0"})
+    assert other.status_code == 400
+    assert "2.0" in message(other)
+    assert client.http.get(f"{phone.url}/formList").status_code == 200
+    form_xml = client.http.get(f"{phone.url}/forms/demo.xml", headers={"X-OpenRosa-Version": "2.0"})
+    assert form_xml.status_code == 200  # a plain download

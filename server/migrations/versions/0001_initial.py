@@ -179,6 +179,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_submission_def_current"), ["current"], unique=False)
         batch_op.create_index(batch_op.f("ix_submission_def_form_version_id"), ["form_version_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_submission_def_submission_id"), ["submission_id"], unique=False)
+        batch_op.create_index(
+            "uq_submission_def_current",
+            ["submission_id"],
+            unique=True,
+            sqlite_where=sa.text("current"),
+            postgresql_where=sa.text("current"),
+        )
 
     op.create_table(
         "submission_attachment",
@@ -207,6 +214,7 @@ def downgrade() -> None:
 
     op.drop_table("submission_attachment")
     with op.batch_alter_table("submission_def", schema=None) as batch_op:
+        batch_op.drop_index("uq_submission_def_current")
         batch_op.drop_index(batch_op.f("ix_submission_def_submission_id"))
         batch_op.drop_index(batch_op.f("ix_submission_def_form_version_id"))
         batch_op.drop_index(batch_op.f("ix_submission_def_current"))

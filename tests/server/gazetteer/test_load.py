@@ -66,8 +66,11 @@ def test_the_whole_country_loads_the_same_way(session: Session) -> None:
     load(session, provinces=None)
     counts = Counter((p.scheme, p.level) for p in session.exec(select(Place)).all())
     assert counts == {
-        ("old", "province"): 63, ("old", "district"): 696, ("old", "commune"): 10035,
-        ("new", "province"): 34, ("new", "commune"): 3321,
+        ("old", "province"): 63,
+        ("old", "district"): 696,
+        ("old", "commune"): 10035,
+        ("new", "province"): 34,
+        ("new", "commune"): 3321,
     }
 
 

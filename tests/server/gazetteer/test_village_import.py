@@ -29,16 +29,21 @@ def test_good_rows_are_kept_and_bad_rows_reported_by_line(backan: Session) -> No
     assert "not a number" in messages[6]
     assert "latitude" in messages[7]
     statuses = {v.name: v.status for v in list_villages(backan)}
-    assert statuses == {"Thôn Nà Pài": "confirmed", "Bản Khuổi Nộc": "confirmed", "Thôn Đề Xuất": "proposed",
-                        "Thôn Có Mã": "confirmed"}
+    assert statuses == {
+        "Thôn Nà Pài": "confirmed",
+        "Bản Khuổi Nộc": "confirmed",
+        "Thôn Đề Xuất": "proposed",
+        "Thôn Có Mã": "confirmed",
+    }
     again = import_villages(session=backan, data=CSV, source_ref="backan.csv")
     assert again.added == []
     assert sorted(again.already) == ["01864-001", "01864-002", "01864-003", "TQ-01"]
 
 
 def test_a_file_that_is_not_utf8_or_lacks_columns_is_refused_whole(backan: Session) -> None:
-    latin = import_villages(session=backan, data="commune_code,name\n01864,Thôn Nà Pài\n".encode("utf-16"),
-                            source_ref="x.csv")
+    latin = import_villages(
+        session=backan, data="commune_code,name\n01864,Thôn Nà Pài\n".encode("utf-16"), source_ref="x.csv"
+    )
     assert latin.errors[0][0] == 1
     assert "UTF-8" in latin.errors[0][1]
     columns = import_villages(session=backan, data=b"xa,ten\n01864,A\n", source_ref="x.csv")

@@ -15,10 +15,24 @@ BANG_THANH_NEW, BANG_THANH_OLD, BOC_BO_OLD = "01864", "01858", "01861"  # Bộc 
 
 
 def test_two_phones_propose_one_village_which_ends_up_confirmed_once(backan: Session) -> None:
-    first = registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn Nà Pài",
-                                 lat=22.65000, lon=105.67000, source="field", source_ref="uuid:a")
-    second = registry.add_village(session=backan, commune_code=BANG_THANH_OLD, name="Bản Napài",
-                                  lat=22.65090, lon=105.67000, source="field", source_ref="uuid:b")  # 100 m north
+    first = registry.add_village(
+        session=backan,
+        commune_code=BANG_THANH_NEW,
+        name="Thôn Nà Pài",
+        lat=22.65000,
+        lon=105.67000,
+        source="field",
+        source_ref="uuid:a",
+    )
+    second = registry.add_village(
+        session=backan,
+        commune_code=BANG_THANH_OLD,
+        name="Bản Napài",
+        lat=22.65090,
+        lon=105.67000,
+        source="field",
+        source_ref="uuid:b",
+    )  # 100 m north
     assert (second.commune_code, second.old_commune_code) == (BANG_THANH_NEW, BANG_THANH_OLD)
     (suggestion,) = registry.suggest_duplicates(backan, second, max_meters=500)
     assert suggestion.village.code == first.code
@@ -39,7 +53,10 @@ def test_two_phones_propose_one_village_which_ends_up_confirmed_once(backan: Ses
 
 
 def test_chains_of_merges_lead_to_the_last_survivor(backan: Session) -> None:
-    a, b, c = (registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name=n) for n in ("Khuổi A", "Khuổi B", "Khuổi C"))
+    a, b, c = (
+        registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name=n)
+        for n in ("Khuổi A", "Khuổi B", "Khuổi C")
+    )
     registry.merge(session=backan, ref=a.code, into=b.code)
     registry.merge(session=backan, ref=b.code, into=c.code)
     assert registry.survivor_codes(backan)[a.code] == c.code

@@ -1,0 +1,85 @@
+"""`tgpl gazetteer` and `tgpl villages`, run as a coordinator would, with --json output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_runner import tgpl, tgpl_json
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def ready(env: dict[str, str], java: None) -> dict[str, str]:
+    """A data dir after `tgpl init` (which loads the default scope, Bắc Kạn)."""
+    report = tgpl_json(env, "init")
+    assert report["gazetteer"]["old commune"] == 108
+    return env
+
+
+def test_load_stats_and_search(ready: dict[str, str]) -> None:
+    again = tgpl_json(ready, "gazetteer", "load", "--province", "06")
+    assert (again["inserted"], again["updated"], again["successors"]) == (0, 0, 108)
+    stats = tgpl_json(ready, "gazetteer", "stats")
+    assert stats["places"] == {
+        "new commune": 37,
+        "new province": 1,
+        "old commune": 108,
+        "old district": 8,
+        "old province": 1,
+    }
+    hits = tgpl_json(ready, "gazetteer", "search", "cho ra")
+    assert {(h["scheme"], h["name"]) for h in hits[:2]} == {("new", "Xã Chợ Rã"), ("old", "Thị trấn Chợ Rã")}
+    unknown = tgpl(ready, "gazetteer", "load", "--province", "99", ok=False)
+    assert unknown.returncode == 1
+    assert "99" in unknown.stderr
+    text = tgpl(ready, "gazetteer", "load").stdout
+    assert "reading vietnamadminunits" in text  # progress is shown
+    assert "unchanged 155" in text
+
+
+def test_village_workflow(ready: dict[str, str], tmp_path: Path) -> None:
+    first = tgpl_json(
+        ready, "villages", "propose", "--commune", "01864", "--name", "Thôn Nà Pài", "--lat", "22.65", "--lon", "105.67"
+    )
+    second = tgpl_json(
+        ready, "villages", "propose", "--commune", "01858", "--name", "Bản Napài", "--lat", "22.6509", "--lon", "105.67"
+    )
+    assert second["duplicates"][0]["code"] == first["code"]
+    assert 95 <= second["duplicates"][0]["distance_m"] <= 105
+    proposals = tgpl_json(ready, "villages", "list", "--status", "proposed")
+    assert [p["code"] for p in proposals] == [first["code"], second["code"]]  # by folded name: "na pai" < "napai"
+    assert tgpl_json(ready, "villages", "confirm", first["code"])["status"] == "confirmed"
+    merged = tgpl_json(ready, "villages", "merge", second["code"], "--into", first["code"])
+    assert (merged["status"], merged["survivor"]) == ("merged", first["code"])
+    renamed = tgpl_json(ready, "villages", "rename", str(first["id"]), "Thôn Nà Pài Trên")
+    assert (renamed["code"], renamed["name"]) == (first["code"], "Thôn Nà Pài Trên")
+    by_old_commune = tgpl_json(ready, "villages", "list", "--commune", "01858")  # the survivor learnt 01858
+    assert [v["code"] for v in by_old_commune] == [first["code"], second["code"]]
+    bad = tgpl(ready, "villages", "merge", first["code"], "--into", first["code"], ok=False)
+    assert bad.returncode == 1
+
+    csv_file = tmp_path / "thon.csv"
+    csv_file.write_text("commune_code,name\n01957,Thôn Bản Sảng\n01957,\n", encoding="utf-8")
+    imported = tgpl_json(ready, "villages", "import", str(csv_file))
+    assert imported["added"] == ["01957-001"]
+    assert imported["errors"] == [{"line": 3, "message": "commune_code and name are required"}]
+    assert tgpl_json(ready, "villages", "retire", "01957-001")["status"] == "retired"
+    assert tgpl_json(ready, "gazetteer", "stats")["villages"] == {"confirmed": 1, "merged": 1, "retired": 1}
+
+
+def test_boundaries_from_a_geojson_file(ready: dict[str, str], tmp_path: Path) -> None:
+    ring = [[105.6, 22.6], [105.7, 22.6], [105.7, 22.7], [105.6, 22.7], [105.6, 22.6]]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"ma": "01864"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        ],
+    }
+    path = tmp_path / "xa.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    report = tgpl_json(ready, "gazetteer", "boundaries", str(path), "--scheme", "new", "--code-property", "ma")
+    assert report == {"matched": 1, "unmatched": [], "invalid": []}
