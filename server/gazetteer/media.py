@@ -6,7 +6,8 @@ import csv
 import io
 from collections import defaultdict
 
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from server.models import Place, PlaceSuccessor, Village
 
@@ -25,25 +26,32 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 def communes_csv(session: Session) -> bytes:
     """New-structure communes: name = code, label, province, and the pre-2025 districts they were carved from."""
-    places = session.exec(select(Place).where(Place.level.in_(("commune", "district")))).all()  # type: ignore[attr-defined]
-    old_communes = {p.code: p for p in places if p.scheme == "old" and p.level == "commune"}
-    districts = {p.code: p for p in places if p.scheme == "old" and p.level == "district"}
+    query = sa_select(
+        col(Place.scheme),
+        col(Place.level),
+        col(Place.code),
+        col(Place.name),
+        col(Place.parent_code),
+        col(Place.province_code),
+    ).where(col(Place.level).in_(("commune", "district")))
+    units = [
+        (str(s), str(lv), str(c), str(n), None if p is None else str(p), str(pr))
+        for s, lv, c, n, p, pr in session.execute(query)
+    ]
+    district_of: dict[str, str | None] = {
+        code: parent for scheme, level, code, _, parent, _ in units if scheme == "old" and level == "commune"
+    }
+    district_names: dict[str, str] = {
+        code: name for scheme, level, code, name, _, _ in units if scheme == "old" and level == "district"
+    }
     origins: dict[str, set[str]] = defaultdict(set)
-    for link in session.exec(select(PlaceSuccessor)).all():
-        old = old_communes.get(link.old_code)
-        origins[link.new_code].add(old.parent_code if old and old.parent_code else link.old_code)
-    rows = []
-    for commune in sorted((p for p in places if p.scheme == "new" and p.level == "commune"), key=lambda p: p.code):
-        codes = sorted(c for c in origins.get(commune.code, set()) if c in districts)
-        rows.append(
-            [
-                commune.code,
-                commune.name,
-                commune.province_code,
-                " ".join(codes),
-                "; ".join(districts[c].name for c in codes),
-            ]
-        )
+    for old_code, new_code in session.exec(select(PlaceSuccessor.old_code, PlaceSuccessor.new_code)).all():
+        origins[new_code].add(district_of.get(old_code) or old_code)  # island districts had no communes
+    rows: list[list[str]] = []
+    for scheme, level, code, name, _, province in sorted(units, key=lambda u: u[2]):
+        if scheme == "new" and level == "commune":
+            districts = sorted(c for c in origins.get(code, set()) if c in district_names)
+            rows.append([code, name, province, " ".join(districts), "; ".join(district_names[c] for c in districts)])
     return _csv(["name", "label", "province", "districts", "district_names"], rows)
 
 
