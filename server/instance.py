@@ -102,3 +102,10 @@ def _text(element: Element | None) -> str | None:
     if element is None:
         return None
     return (element.text or "").strip() or None
+
+
+def field_text(root: Element, name: str) -> str | None:
+    """The text of the first field with this name anywhere in the instance (XLSForm names are unique), or None
+    when it is absent (non-relevant) or empty."""
+    node = next((element for element in root.iter() if local(element.tag) == name), None)
+    return _text(node)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -216,3 +216,64 @@ class Village(SQLModel, table=True):
     source_ref: str | None = Field(default=None, max_length=255)  # file:line, submission instanceID...
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SessionFact(SQLModel, table=True):
+    """What coverage counts from the current version of a session record (form tgpl_session)."""
+
+    __tablename__ = "session_fact"
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    submission_def_id: int = Field(foreign_key="submission_def.id")
+    app_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    session_date: date | None = Field(default=None, index=True)  # the event date, not the upload date
+    session_type: str | None = Field(default=None, max_length=32)
+    evening: bool | None = None
+    commune_code: str | None = Field(default=None, max_length=16, index=True)  # 2025 structure
+    old_commune_code: str | None = Field(default=None, max_length=16, index=True)
+    old_district_code: str | None = Field(default=None, max_length=16, index=True)
+    village_code: str | None = Field(default=None, max_length=32, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    participants_total: int | None = None
+    participants_women: int | None = None
+    participants_ethnic: int | None = None
+    leaflets: int | None = None
+    questions_total: int | None = None
+    requests_received: int | None = None
+    requests_accepted: int | None = None
+    referrals: int | None = None
+
+
+class PersonFact(SQLModel, table=True):
+    """What reports count from the current version of a person record (form tgpl_person); no names."""
+
+    __tablename__ = "person_fact"
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    submission_def_id: int = Field(foreign_key="submission_def.id")
+    app_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    intake_date: date | None = Field(default=None, index=True)
+    consent: bool  # False: an anonymous tally only
+    sex: str | None = Field(default=None, max_length=8)
+    age_years: int | None = None
+    ethnicity: str | None = Field(default=None, max_length=8)
+    hardship: str | None = Field(default=None, max_length=32)
+    field_of_law: str | None = Field(default=None, max_length=32)
+    aid_form: str | None = Field(default=None, max_length=32)
+    accepted: bool | None = None
+    provider_role: str | None = Field(default=None, max_length=32)
+    commune_code: str | None = Field(default=None, max_length=16, index=True)
+    old_commune_code: str | None = Field(default=None, max_length=16, index=True)
+    old_district_code: str | None = Field(default=None, max_length=16, index=True)
+    village_code: str | None = Field(default=None, max_length=32, index=True)
+
+
+class PersonCategory(SQLModel, table=True):
+    """One Article 7 category ticked for a person (a person may be in several)."""
+
+    __tablename__ = "person_category"
+
+    submission_id: int = Field(foreign_key="person_fact.submission_id", primary_key=True)
+    category: str = Field(max_length=32, primary_key=True, index=True)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from server.app_users import require_form_access
 from server.errors import Conflict, NotFound
+from server.facts import record_facts
 from server.instance import CONTROL, Instance, binary_values, parse_instance
 from server.models import AppUser, Audit, Form, FormVersion, Submission, SubmissionAttachment, SubmissionDef
 from server.publish import get_form
@@ -140,6 +141,7 @@ def _record(session: Session, c: _Context) -> Received:
     session.flush()
     new_def = _new_def(session, c, submission)
     present = _attach(session, new_def, c, carried={})
+    _facts(session, c, submission, new_def)
     _audit(session, c, "submission.create", submission)
     session.commit()
     return Received(submission.id, c.instance.instance_id, "created", len(c.expected), present)  # type: ignore[arg-type]
@@ -203,11 +205,22 @@ def _edit(session: Session, c: _Context) -> Received:
     carried = {row.name: row for row in _attachments(session, old) if row.sha256}
     new_def = _new_def(session, c, submission)
     present = _attach(session, new_def, c, carried=carried)
+    _facts(session, c, submission, new_def)
     submission.review_state = "edited"
     session.add(submission)
     _audit(session, c, "submission.update.version", submission, {"deprecated_id": c.instance.deprecated_id})
     session.commit()
     return Received(submission.id, c.instance.instance_id, "edited", len(c.expected), present)  # type: ignore[arg-type]
+
+
+def _facts(session: Session, c: _Context, submission: Submission, new_def: SubmissionDef) -> None:
+    record_facts(
+        session=session,
+        xml_form_id=c.form.xml_form_id,
+        submission=submission,
+        submission_def=new_def,
+        root=c.instance.root,
+    )
 
 
 def _already_edited() -> Conflict:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
+from forms.codebook import build_codebook, to_csv, to_markdown
 from server.cli.context import JsonOption, context, emit, fail, publish_xlsform
 from server.errors import TgplError
-from server.publish import list_forms, set_state
+from server.publish import current_version, get_form, list_forms, set_state
 
 app = typer.Typer(help="Publish, list and close forms.", no_args_is_help=True)
 
@@ -71,6 +72,35 @@ def _set_state(form_id: str, state: str, as_json: bool) -> None:
     except TgplError as error:
         raise fail(error, as_json) from error
     emit(as_json, {"form_id": form.xml_form_id, "state": form.state}, f"{form.xml_form_id}: {form.state}")
+
+
+@app.command("codebook")
+def codebook(
+    form_id: str,
+    out: Path = typer.Option(Path("."), "--out", file_okay=False, help="Folder to write FORM_ID-codebook.md/.csv in."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write the codebook of a form's current version: every question, its type, rules and choice codes."""
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            version = current_version(session, get_form(session, form_id))
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    assert version is not None
+    book = build_codebook(version.xml)
+    out.mkdir(parents=True, exist_ok=True)
+    markdown, table = out / f"{form_id}-codebook.md", out / f"{form_id}-codebook.csv"
+    markdown.write_text(to_markdown(book), encoding="utf-8")
+    table.write_text(to_csv(book), encoding="utf-8")
+    data = {
+        "form_id": form_id,
+        "version": version.version,
+        "questions": len(book.questions),
+        "markdown": str(markdown.resolve()),
+        "csv": str(table.resolve()),
+    }
+    emit(as_json, data, f"{markdown}\n{table}")
 
 
 @app.command("close")

@@ -91,8 +91,12 @@ def add_village(
     source_ref: str | None = None,
     code: str | None = None,
     actor: str = "cli",
+    commit: bool = True,
 ) -> Village:
-    """Add a village to a commune (either structure's code); proposals wait for a coordinator."""
+    """Add a village to a commune (either structure's code); proposals wait for a coordinator.
+
+    With commit=False the caller's transaction holds it (a proposal made by a submission is stored with it).
+    """
     if status not in ("proposed", "confirmed"):
         raise ValueError(f"a new village is proposed or confirmed, not {status}")
     clean = nfc(name)
@@ -118,8 +122,9 @@ def add_village(
     session.add(village)
     session.flush()
     _audit(session, "propose" if status == "proposed" else "add", village, actor, source=source, ref=source_ref)
-    session.commit()
-    session.refresh(village)
+    if commit:
+        session.commit()
+        session.refresh(village)
     return village
 
 
