@@ -94,14 +94,20 @@ def import_(path: Path = typer.Argument(..., exists=True, dir_okay=False), as_js
 
 @app.command("propose")
 def propose(
-    commune: str = typer.Option(..., help="Commune code (2025 or pre-2025 structure)."),
+    commune: str = typer.Option(..., help="Commune code (2025, or pre-2025 when it is not a 2025 code)."),
     name: str = typer.Option(...),
+    old_commune: str | None = typer.Option(None, help="The pre-2025 commune it belonged to, when known."),
     lat: float | None = typer.Option(None),
     lon: float | None = typer.Option(None),
     as_json: bool = JsonOption,
 ) -> None:
     """Propose a village not yet listed (as a phone does); shows the villages it may duplicate."""
-    _run(as_json, lambda s: registry.add_village(session=s, commune_code=commune, name=name, lat=lat, lon=lon))
+    _run(
+        as_json,
+        lambda s: registry.add_village(
+            session=s, commune_code=commune, old_commune_code=old_commune, name=name, lat=lat, lon=lon
+        ),
+    )
 
 
 @app.command("list")

@@ -69,8 +69,9 @@ def read_official_units(provinces: Sequence[str] | None) -> tuple[list[dict[str,
 
     wanted = set(provinces) if provinces else None
     legacy = [r for r in get_data(table="admin_units_legacy") if wanted is None or r["provinceCode"] in wanted]
-    if wanted and not legacy:
-        codes = ", ".join(sorted(wanted))
+    unknown = (wanted or set()) - {r["provinceCode"] for r in legacy}
+    if unknown:
+        codes = ", ".join(sorted(unknown))
         raise NotFound(f"Không có tỉnh (trước 2025) mã {codes}.", f"No pre-2025 province with code {codes}.")
     new_units = {(r["provinceKey"], r["wardKey"]): r for r in get_data(table="admin_units")}
     old_by_key = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey'] or ''}": r for r in legacy}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.gazetteer.names import fold, name_key
@@ -26,9 +28,9 @@ class Hit:
 
 def _rank(query_full: str, query_key: str, name: str, key: str) -> int:
     """0 exact, 1 starts with, 2 contains; a query may name the unit type ('xa ...') or start with a word that
-    only looks like one ('ban thi' for Xã Bản Thi)."""
+    only looks like one ('ban thi' for Xã Bản Thi), and may run words together ('napai')."""
     folded = fold(name)
-    if key in (query_key, query_full) or folded == query_full:
+    if key in (query_key, query_full) or folded == query_full or key.replace(" ", "") == query_key.replace(" ", ""):
         return 0
     if key.startswith((query_key, query_full)) or folded.startswith(query_full):
         return 1
@@ -41,12 +43,21 @@ def search(session: Session, text: str, *, scheme: str | None = None, limit: int
     if not query_key:
         return []
     pattern = f"%{query_key}%"  # folded text holds only a-z, 0-9 and spaces: no LIKE wildcards to escape
-    places = session.exec(select(Place).where(col(Place.name_key).like(pattern))).all()
+    squeezed = f"%{query_key.replace(' ', '')}%"  # "napai" finds "Nà Pài", "na pai" finds "Napài"
+
+    def matches(column: Any) -> Any:
+        return col(column).like(pattern) | func.replace(column, " ", "").like(squeezed)
+
+    places = session.exec(select(Place).where(matches(Place.name_key))).all()
     if scheme:
         places = [p for p in places if p.scheme == scheme]
-    villages = session.exec(
-        select(Village).where(col(Village.name_key).like(pattern), col(Village.status).in_(("proposed", "confirmed")))
-    ).all()
+    villages = []
+    if scheme in (None, "new"):  # villages belong to 2025 communes
+        villages = list(
+            session.exec(
+                select(Village).where(matches(Village.name_key), col(Village.status).in_(("proposed", "confirmed")))
+            ).all()
+        )
     parents = _parents(session, {p.parent_code for p in places if p.parent_code} | {v.commune_code for v in villages})
     hits = [
         Hit(

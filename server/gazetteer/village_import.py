@@ -6,15 +6,16 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from server.errors import TgplError
-from server.gazetteer.names import name_key, nfc
+from server.gazetteer.names import nfc
 from server.gazetteer.villages import add_village, resolve_commune
 from server.models import Village
 
 REQUIRED = ("commune_code", "name")
-OPTIONAL = ("lat", "lon", "code", "status")
+OPTIONAL = ("old_commune_code", "lat", "lon", "code", "status")
 
 
 @dataclass
@@ -27,29 +28,46 @@ class ImportReport:
 
 
 def import_villages(*, session: Session, data: bytes, source_ref: str, actor: str = "cli") -> ImportReport:
-    """Import villages from UTF-8 CSV with columns commune_code, name[, lat, lon, code, status]."""
+    """Import villages from UTF-8 CSV (comma, semicolon or tab separated, as Excel writes it) with columns
+    commune_code, name[, old_commune_code, lat, lon, code, status]."""
     report = ImportReport()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         report.errors.append((1, f"the file is not UTF-8 ({error}); save it as 'CSV UTF-8'"))
         return report
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    missing = [c for c in REQUIRED if c not in header]
+    if "\x00" in text:
+        report.errors.append((1, "the file holds NUL characters: it is not a text CSV file"))
+        return report
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in reader.fieldnames]
     if missing:
         report.errors.append((1, f"missing column(s): {', '.join(missing)}"))
         return report
-    for row in reader:
-        line = reader.line_num
+    while True:
         try:
-            code = _import_row(session, row, f"{source_ref}:{line}", actor)
-        except (TgplError, ValueError) as error:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            report.errors.append((reader.line_num, f"unreadable CSV: {error}"))
+            break
+        line = reader.line_num
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue  # a blank line
+        try:
+            code, added = _import_row(session, row, f"{source_ref}:{line}", actor)
+        except (TgplError, ValueError, SQLAlchemyError) as error:
             session.rollback()
-            report.errors.append((line, error.en if isinstance(error, TgplError) else str(error)))
+            message = error.en if isinstance(error, TgplError) else str(error).splitlines()[0]
+            report.errors.append((line, message))
             continue
-        (report.added if code[1] else report.already).append(code[0])
+        (report.added if added else report.already).append(code)
     return report
 
 
@@ -57,34 +75,34 @@ def _import_row(session: Session, row: dict[str, str | None], ref: str, actor: s
     values = {k: (row.get(k) or "").strip() for k in (*REQUIRED, *OPTIONAL)}
     if not values["commune_code"] or not values["name"]:
         raise ValueError("commune_code and name are required")
-    lat, lon = _coordinate(values["lat"], "lat"), _coordinate(values["lon"], "lon")
-    status = values["status"] or "confirmed"
-    commune, _old = resolve_commune(session, values["commune_code"])
-    key = name_key(nfc(values["name"]))
-    same = session.exec(
-        select(Village).where(Village.commune_code == commune.code, Village.name_key == key, Village.status != "merged")
-    ).first()
+    commune_code, old_code = (_code(values["commune_code"]), _code(values["old_commune_code"]) or None)
+    commune, old = resolve_commune(session, commune_code, old_code)
+    name = nfc(values["name"])
     if values["code"]:
-        by_code = session.exec(select(Village).where(Village.code == values["code"])).first()
-        if by_code is not None:
-            if by_code.commune_code == commune.code and by_code.name_key == key:
-                return by_code.code, False
-            raise ValueError(f"code {values['code']} is already used by {by_code.name} ({by_code.commune_code})")
-    elif same is not None:
-        return same.code, False
+        known = session.exec(select(Village).where(Village.code == values["code"])).first()
+        if known is not None and known.commune_code == commune.code and known.name == name:
+            return known.code, False
+    else:
+        # The same village imported again: same commune, same name as written, same pre-2025 commune when known.
+        for known in session.exec(select(Village).where(Village.commune_code == commune.code)).all():
+            if (
+                known.status != "merged"
+                and known.name.casefold() == name.casefold()
+                and old in (None, known.old_commune_code)
+            ):
+                return known.code, False
     village = add_village(
-        session=session,
-        commune_code=values["commune_code"],
-        name=values["name"],
-        lat=lat,
-        lon=lon,
-        status=status,
-        source="import",
-        source_ref=ref,
-        code=values["code"] or None,
+        session=session, commune_code=commune.code, old_commune_code=old, name=name,
+        lat=_coordinate(values["lat"], "lat"), lon=_coordinate(values["lon"], "lon"),
+        status=values["status"] or "confirmed", source="import", source_ref=ref, code=values["code"] or None,
         actor=actor,
-    )
+    )  # fmt: skip
     return village.code, True
+
+
+def _code(value: str) -> str:
+    """Excel drops leading zeros: 1864 means commune 01864."""
+    return value.zfill(5) if value.isdigit() and len(value) < 5 else value
 
 
 def _coordinate(value: str, name: str) -> float | None:

@@ -8,9 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from geopy.distance import geodesic
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.errors import Conflict, NotFound
+from server.gazetteer.media import NOT_LISTED
 from server.gazetteer.names import name_key, nfc, similarity
 from server.models import Audit, Place, PlaceSuccessor, Village, utcnow
 
@@ -34,22 +37,37 @@ def _commune(session: Session, scheme: str, code: str) -> Place | None:
     ).first()
 
 
-def resolve_commune(session: Session, code: str) -> tuple[Place, str | None]:
-    """The new-structure commune for a code of either structure, and the old commune code when one was given."""
+def resolve_commune(session: Session, code: str, old_commune_code: str | None = None) -> tuple[Place, str | None]:
+    """The 2025 commune for a code (a 2025 code, or a pre-2025 code that maps to one), and the pre-2025 commune.
+
+    Most 2025 codes are also pre-2025 codes (the new commune kept one of its predecessors' codes), so a code is read
+    as a 2025 code first; the pre-2025 commune is then only known when old_commune_code says it.
+    """
     new = _commune(session, "new", code)
-    if new is not None:
-        return new, None
-    if _commune(session, "old", code) is not None:
+    old = code if new is None and _commune(session, "old", code) is not None else None
+    if new is None and old is not None:
         link = session.exec(
-            select(PlaceSuccessor).where(PlaceSuccessor.old_code == code, PlaceSuccessor.is_default == True)  # noqa: E712
+            select(PlaceSuccessor).where(PlaceSuccessor.old_code == old, PlaceSuccessor.is_default == True)  # noqa: E712
         ).first()
-        successor = _commune(session, "new", link.new_code) if link is not None else None
-        if successor is not None:
-            return successor, code
-    raise NotFound(
-        f"Không có xã/phường mã {code} trong danh mục đã nạp (chạy: tgpl gazetteer load).",
-        f"No commune with code {code} in the loaded gazetteer (run: tgpl gazetteer load).",
-    )
+        new = _commune(session, "new", link.new_code) if link is not None else None
+    if new is None:
+        raise NotFound(
+            f"Không có xã/phường mã {code} trong danh mục đã nạp (chạy: tgpl gazetteer load).",
+            f"No commune with code {code} in the loaded gazetteer (run: tgpl gazetteer load).",
+        )
+    if old_commune_code and old_commune_code != old:
+        link = session.exec(
+            select(PlaceSuccessor).where(
+                PlaceSuccessor.old_code == old_commune_code, PlaceSuccessor.new_code == new.code
+            )
+        ).first()
+        if link is None or old is not None:
+            raise NotFound(
+                f"Xã cũ {old_commune_code} không thuộc xã {new.name}.",
+                f"Pre-2025 commune {old_commune_code} is not part of {new.name} ({new.code}).",
+            )
+        old = old_commune_code
+    return new, old
 
 
 def get_village(session: Session, ref: str | int) -> Village:
@@ -63,9 +81,17 @@ def get_village(session: Session, ref: str | int) -> Village:
 
 
 def _next_code(session: Session, commune_code: str) -> str:
-    codes = session.exec(select(Village.code).where(Village.commune_code == commune_code)).all()
-    numbers = [int(c.rsplit("-", 1)[1]) for c in codes if c.rsplit("-", 1)[-1].isdigit()]
+    pattern = re.compile(rf"^{re.escape(commune_code)}-(\d+)$")
+    codes = session.exec(select(Village.code).where(col(Village.code).like(f"{commune_code}-%"))).all()
+    numbers = [int(m.group(1)) for m in map(pattern.match, codes) if m]
     return f"{commune_code}-{max(numbers, default=0) + 1:03d}"
+
+
+def check_code(code: str) -> str:
+    """A village code of one's own: what phones send, so plain, not a number (numbers are ids), not 'khac'."""
+    if not CODE_PATTERN.match(code) or code.isdigit() or code == NOT_LISTED:
+        raise ValueError(f"a village code is 1-32 letters, digits, '-', '_' or '.', not only digits, not {code!r}")
+    return code
 
 
 def _audit(session: Session, action: str, village: Village, actor: str, **details: object) -> None:
@@ -90,37 +116,49 @@ def add_village(
     source: str = "cli",
     source_ref: str | None = None,
     code: str | None = None,
+    old_commune_code: str | None = None,
     actor: str = "cli",
     commit: bool = True,
 ) -> Village:
-    """Add a village to a commune (either structure's code); proposals wait for a coordinator.
+    """Add a village to a commune; proposals wait for a coordinator.
 
-    With commit=False the caller's transaction holds it (a proposal made by a submission is stored with it).
+    With commit=False the caller's transaction holds it (a proposal made by a submission is stored with it), and a
+    clash of generated codes with a concurrent proposal surfaces as IntegrityError for the caller to retry.
     """
     if status not in ("proposed", "confirmed"):
         raise ValueError(f"a new village is proposed or confirmed, not {status}")
     clean = nfc(name)
-    if not name_key(clean):
-        raise ValueError("a village needs a name")
+    if not name_key(clean) or len(clean) > 255:
+        raise ValueError("a village needs a name of at most 255 characters")
     if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):  # type: ignore[operator]
         raise ValueError("a point needs both a latitude (-90..90) and a longitude (-180..180)")
-    if code is not None and not CODE_PATTERN.match(code):
-        raise ValueError(f"a village code is 1-32 letters, digits, '-', '_' or '.', not {code!r}")
-    commune, old_code = resolve_commune(session, commune_code)
-    village = Village(
-        code=code or _next_code(session, commune.code),
-        name=clean,
-        name_key=name_key(clean),
-        commune_code=commune.code,
-        old_commune_code=old_code,
-        lat=lat,
-        lon=lon,
-        status=status,
-        source=source,
-        source_ref=source_ref,
-    )
-    session.add(village)
-    session.flush()
+    if code is not None:
+        check_code(code)
+        if session.exec(select(Village).where(Village.code == code)).first() is not None:
+            raise ValueError(f"code {code} is already used")
+    commune, old_code = resolve_commune(session, commune_code, old_commune_code)
+    for attempt in range(3):
+        village = Village(
+            code=code or _next_code(session, commune.code),
+            name=clean,
+            name_key=name_key(clean),
+            commune_code=commune.code,
+            old_commune_code=old_code,
+            lat=lat,
+            lon=lon,
+            status=status,
+            source=source,
+            source_ref=source_ref,
+        )
+        session.add(village)
+        try:
+            session.flush()
+        except IntegrityError:
+            if not commit or attempt == 2:
+                raise
+            session.rollback()  # another proposal took this code meanwhile: take the next one
+            continue
+        break
     _audit(session, "propose" if status == "proposed" else "add", village, actor, source=source, ref=source_ref)
     if commit:
         session.commit()
@@ -172,9 +210,13 @@ def confirm(*, session: Session, ref: str | int, actor: str = "cli") -> Village:
 def rename(*, session: Session, ref: str | int, name: str, actor: str = "cli") -> Village:
     """Correct a village's name; its code, and so every record made against it, stays."""
     village = get_village(session, ref)
+    if village.status == "merged":
+        raise Conflict(
+            "Thôn đã được gộp; hãy đổi tên thôn còn lại.", "A merged village cannot be renamed; rename its survivor."
+        )
     clean = nfc(name)
-    if not name_key(clean):
-        raise ValueError("a village needs a name")
+    if not name_key(clean) or len(clean) > 255:
+        raise ValueError("a village needs a name of at most 255 characters")
     old = village.name
     village.name, village.name_key = clean, name_key(clean)
     return _change(session, village, "rename", actor, old_name=old)
@@ -190,26 +232,41 @@ def retire(*, session: Session, ref: str | int, actor: str = "cli") -> Village:
 
 
 def merge(*, session: Session, ref: str | int, into: str | int, actor: str = "cli") -> Village:
-    """Merge a village into another of the same commune; records of the merged one count for the survivor."""
+    """Merge a village into another of the same commune; records of the merged one count for the survivor, which
+    is confirmed (a merge is a coordinator's word that the place exists)."""
     village, target = get_village(session, ref), get_village(session, into)
     if village.id == target.id:
         raise Conflict("Không thể gộp một thôn vào chính nó.", "A village cannot be merged into itself.")
-    if target.status not in ("proposed", "confirmed"):
-        raise Conflict(
-            f"Không thể gộp vào thôn {target.name} (trạng thái {target.status}).",
-            f"Cannot merge into a village whose status is {target.status}.",
-        )
     if village.commune_code != target.commune_code:
         raise Conflict("Hai thôn thuộc hai xã khác nhau.", "The two villages belong to different communes.")
-    if village.status == "merged":
-        raise Conflict("Thôn này đã được gộp rồi.", "This village is already merged.")
-    village.status, village.merged_into_id = "merged", target.id
-    if target.old_commune_code is None and village.old_commune_code is not None:
-        target.old_commune_code = village.old_commune_code
-    if target.lat is None and village.lat is not None:
-        target.lat, target.lon = village.lat, village.lon
-    session.add(target)
-    return _change(session, village, "merge", actor, into=target.code)
+    active = ("proposed", "confirmed")
+    # Conditional updates, not read-then-write: two merges racing (A into B, B into A) cannot both succeed.
+    source_done = session.execute(
+        update(Village)
+        .where(col(Village.id) == village.id, col(Village.status).in_(active))
+        .values(status="merged", merged_into_id=target.id, updated_at=utcnow())
+    )
+    target_done = session.execute(
+        update(Village)
+        .where(col(Village.id) == target.id, col(Village.status).in_(active))
+        .values(
+            status="confirmed",
+            updated_at=utcnow(),
+            old_commune_code=target.old_commune_code or village.old_commune_code,
+            lat=target.lat if target.lat is not None else village.lat,
+            lon=target.lon if target.lat is not None else village.lon,
+        )
+    )
+    if source_done.rowcount != 1 or target_done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(
+            "Chỉ gộp được giữa hai thôn đang đề xuất hoặc đã xác nhận.",
+            "Only a proposed or confirmed village can be merged, into a proposed or confirmed one.",
+        )
+    _audit(session, "merge", village, actor, into=target.code)
+    session.commit()
+    session.refresh(village)
+    return village
 
 
 def _follow(village: Village, lookup: Callable[[int], Village | None]) -> Village:
