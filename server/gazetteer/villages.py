@@ -87,6 +87,16 @@ def _next_code(session: Session, commune_code: str) -> str:
     return f"{commune_code}-{max(numbers, default=0) + 1:03d}"
 
 
+def _lock_commune(session: Session, commune_code: str) -> None:
+    """Serialise code allocation in a commune until this transaction ends: a no-op write on the commune's row
+    takes its row lock on PostgreSQL and the database write lock on SQLite, so the next number read is final."""
+    session.execute(
+        update(Place)
+        .where(col(Place.scheme) == "new", col(Place.level) == "commune", col(Place.code) == commune_code)
+        .values(code=commune_code)
+    )
+
+
 def check_code(code: str) -> str:
     """A village code of one's own: what phones send, so plain, not a number (numbers are ids), not 'khac'."""
     if not CODE_PATTERN.match(code) or code.isdigit() or code == NOT_LISTED:
@@ -137,6 +147,7 @@ def add_village(
         if session.exec(select(Village).where(Village.code == code)).first() is not None:
             raise ValueError(f"code {code} is already used")
     commune, old_code = resolve_commune(session, commune_code, old_commune_code)
+    _lock_commune(session, commune.code)
     for attempt in range(3):
         village = Village(
             code=code or _next_code(session, commune.code),
@@ -240,7 +251,11 @@ def merge(*, session: Session, ref: str | int, into: str | int, actor: str = "cl
     if village.commune_code != target.commune_code:
         raise Conflict("Hai thôn thuộc hai xã khác nhau.", "The two villages belong to different communes.")
     active = ("proposed", "confirmed")
-    # Conditional updates, not read-then-write: two merges racing (A into B, B into A) cannot both succeed.
+    # Both rows locked in id order (no deadlock between A→B and B→A), then conditional updates: of two racing
+    # merges only the first can succeed.
+    session.exec(
+        select(Village).where(col(Village.id).in_((village.id, target.id))).order_by(col(Village.id)).with_for_update()
+    ).all()
     source_done = session.execute(
         update(Village)
         .where(col(Village.id) == village.id, col(Village.status).in_(active))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlmodel import Session, select
 from unidecode import unidecode
 from vietnamadminunits import convert_address
 
+from server.errors import NotFound
 from server.gazetteer.load import load_gazetteer
 from server.gazetteer.search import search
 from server.models import Place, PlaceSuccessor
@@ -80,3 +82,8 @@ def test_every_commune_is_found_from_an_unaccented_lower_case_spelling(session: 
         for code, commune in places(session, scheme, "commune").items():
             typed = unidecode(commune.short_name).lower()
             assert code in {h.code for h in search(session, typed, scheme=scheme, limit=50)}, typed
+
+
+def test_an_unknown_province_is_named_even_beside_a_known_one(session: Session) -> None:
+    with pytest.raises(NotFound, match="99"):
+        load(session, provinces=("06", "99"))

@@ -43,3 +43,27 @@ def test_similarity_sees_through_spelling_but_not_other_names() -> None:
     assert similarity("Thôn Nà Pài", "Bản Napài") == 1.0
     assert similarity("Nà Pài", "Nà Phài") > 0.8
     assert similarity("Nà Pài", "Khuổi Nộc") < 0.5
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Xã Sỹ Bình", "Sĩ Bình"),  # old and new spelling of a final i
+        ("Kỳ Sơn", "ki son"),
+        ("ÐỒNG XÁ", "Đồng Xá"),  # U+00D0, the look-alike of Đ
+        ("Tổ dân phố số 03", "TDP 3"),
+        ("Thôn 01", "thôn 1"),
+        ("Khu phố 2", "Tiểu khu 2"),
+        ("TT Chợ Rã", "Thị trấn Chợ Rã"),
+    ],
+)
+def test_more_spellings_of_one_name(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+def test_y_after_a_vowel_stays() -> None:
+    assert fold("Thủy Tày Nguyễn") == "thuy tay nguyen"
+
+
+def test_a_unit_word_kept_on_one_side_only_still_matches() -> None:
+    assert similarity("Thôn Bản Chang", "Bản Chang") == 1.0

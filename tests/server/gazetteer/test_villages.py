@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlmodel import Session, select
@@ -11,7 +13,7 @@ from server.errors import Conflict, NotFound
 from server.gazetteer import villages as registry
 from server.models import Audit
 
-BANG_THANH_NEW, BANG_THANH_OLD, BOC_BO_OLD = "01864", "01858", "01861"  # Bộc Bố merged into Bằng Thành
+BANG_THANH_NEW, BANG_THANH_OLD, NHAN_MON_OLD = "01864", "01858", "01861"  # old communes of new Bằng Thành
 
 
 def test_two_phones_propose_one_village_which_ends_up_confirmed_once(backan: Session) -> None:
@@ -64,7 +66,7 @@ def test_chains_of_merges_lead_to_the_last_survivor(backan: Session) -> None:
 
 def test_codes_are_stable_per_commune_and_renames_keep_them(backan: Session) -> None:
     one = registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn Pác Nặm")
-    two = registry.add_village(session=backan, commune_code=BOC_BO_OLD, name="Thôn Nà Hoi")
+    two = registry.add_village(session=backan, commune_code=NHAN_MON_OLD, name="Thôn Nà Hoi")
     assert (one.code, two.code) == ("01864-001", "01864-002")
     renamed = registry.rename(session=backan, ref=one.id, name="Thôn Pắc Nặm")
     assert (renamed.code, renamed.name, renamed.name_key) == ("01864-001", "Thôn Pắc Nặm", "pac nam")
@@ -92,3 +94,62 @@ def test_refusals(backan: Session) -> None:
         registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="  ")
     with pytest.raises(ValueError, match="code"):
         registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn Z", code="a b/c")
+
+
+def test_codes_a_person_chooses_cannot_be_numbers_or_the_not_listed_choice(backan: Session) -> None:
+    for code in ("5", "khac", "a/b"):
+        with pytest.raises(ValueError, match="code"):
+            registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn X", code=code)
+    registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn Y", code="01864-001x")
+    registry.add_village(session=backan, commune_code="01957", name="Thôn Z", code="01864-007")  # a code from elsewhere
+    # Numbering follows the codes taken anywhere (codes are unique), and ignores codes of another shape.
+    assert registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn W").code == "01864-008"
+
+
+def test_the_pre_2025_commune_is_known_only_when_said(backan: Session) -> None:
+    plain = registry.add_village(session=backan, commune_code="01864", name="Thôn A")
+    assert plain.old_commune_code is None  # 01864 is a 2025 code (and also old Bộc Bố's): it says nothing more
+    bo_bo = registry.add_village(session=backan, commune_code="01864", old_commune_code="01864", name="Thôn B")
+    assert (bo_bo.commune_code, bo_bo.old_commune_code) == ("01864", "01864")
+    with pytest.raises(NotFound):
+        registry.add_village(session=backan, commune_code="01864", old_commune_code="01957", name="Thôn C")
+
+
+def test_merging_confirms_the_survivor_and_merged_villages_cannot_be_renamed(backan: Session) -> None:
+    confirmed = registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn A", status="confirmed")
+    proposed = registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn A'")
+    registry.merge(session=backan, ref=confirmed.code, into=proposed.code)
+    assert registry.get_village(backan, proposed.code).status == "confirmed"  # the place stays in the picker
+    with pytest.raises(Conflict):
+        registry.rename(session=backan, ref=confirmed.code, name="Thôn Mới")
+    with pytest.raises(Conflict):
+        registry.merge(session=backan, ref=confirmed.code, into=proposed.code)
+
+
+def test_racing_merges_and_proposals(engine, backan: Session) -> None:
+    a = registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn A")
+    b = registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn B")
+    barrier = threading.Barrier(2)
+
+    def merge(pair: tuple[str, str]) -> str:
+        with Session(engine) as session:
+            barrier.wait()
+            try:
+                registry.merge(session=session, ref=pair[0], into=pair[1])
+            except Conflict:
+                return "refused"
+            return "merged"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(merge, [(a.code, b.code), (b.code, a.code)]))
+    assert outcomes == ["merged", "refused"]  # never a cycle
+    backan.expire_all()
+    assert sorted(v.status for v in registry.list_villages(backan)) == ["confirmed", "merged"]
+
+    def propose(n: int) -> str:
+        with Session(engine) as session:
+            return registry.add_village(session=session, commune_code="01957", name=f"Thôn {n}").code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(propose, range(8)))
+    assert sorted(codes) == [f"01957-{n:03d}" for n in range(1, 9)]
