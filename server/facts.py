@@ -59,7 +59,11 @@ def _session_fact(session: Session, submission: Submission, current: SubmissionD
 
 
 def _person_fact(session: Session, submission: Submission, current: SubmissionDef, root: Element) -> None:
-    consent = field_text(root, "consent") == "dong_y"
+    age = _int(field_text(root, "age_years"))
+    # A child's record needs the guardian's consent as well as the child's.
+    consent = field_text(root, "consent") == "dong_y" and (
+        age is None or age >= 16 or field_text(root, "guardian_consent") == "dong_y"
+    )
     place = _place(session, submission, root)
     row = session.get(PersonFact, submission.id) or PersonFact(
         submission_id=submission.id,  # type: ignore[arg-type]
@@ -73,7 +77,7 @@ def _person_fact(session: Session, submission: Submission, current: SubmissionDe
     # After a refusal the form hides everything else; whatever was sent, only the anonymous tally is kept.
     keep = consent
     row.sex = field_text(root, "sex") if keep else None
-    row.age_years = _int(field_text(root, "age_years")) if keep else None
+    row.age_years = age if keep else None
     for name, column in (
         ("ethnicity", "ethnicity"),
         ("hardship", "hardship"),

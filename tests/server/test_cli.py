@@ -20,12 +20,16 @@ from server.cli.setup import BUILTIN_FORMS
 from server.collect_qr import decode_settings
 from tests.cli_runner import TGPL, tgpl, tgpl_json
 from tests.collect_client import Attachment, CollectClient
+from tests.instances import fill
 
 
 @pytest.mark.slow
 def test_init_is_idempotent_and_prints_admin_password_once(env: dict[str, str], java: None) -> None:
     first = tgpl_json(env, "init")
-    assert first["forms"] == [{"form_id": "tgpl_placeholder", "version": "2026112601", "changed": True, "warnings": []}]
+    assert first["forms"] == [
+        {"form_id": form_id, "version": "2026112601", "changed": True, "warnings": []}
+        for form_id in ("tgpl_person", "tgpl_session")
+    ]
     assert len(first["admin"]["password"]) >= 16
     phone = first["app_user"]
     assert phone["url"].endswith("/key/" + phone["url"].rsplit("/", 1)[1])
@@ -55,27 +59,32 @@ def test_init_is_idempotent_and_prints_admin_password_once(env: dict[str, str], 
 
 @pytest.mark.slow
 def test_forms_app_users_and_counts(env: dict[str, str], java: None, tmp_path: Path) -> None:
-    placeholder = BUILTIN_FORMS / "tgpl_placeholder.xlsx"
-    media = BUILTIN_FORMS / "tgpl_placeholder-media" / "loai_ghi_nhan.csv"
     tgpl(env, "init", "--json")
-    refused = tgpl(env, "forms", "publish", str(placeholder), "--json", ok=False)
-    assert refused.returncode == 1
-    assert "loai_ghi_nhan.csv" in refused.stderr
-    published = tgpl_json(env, "forms", "publish", str(placeholder), "--media", str(media))
-    assert (published["form_id"], published["changed"], published["media"]) == (
-        "tgpl_placeholder",
-        False,
-        ["loai_ghi_nhan.csv"],
+    needs_logo = tmp_path / "needs_logo.md"  # pyxform reads markdown XLSForms too
+    needs_logo.write_text(
+        "| survey |\n| | type | name | label | media::image |\n| | text | q | Q | logo.png |\n"
+        "| settings |\n| | form_id | version |\n| | needs_logo | 1 |\n",
+        encoding="utf-8",
     )
-    (listed,) = tgpl_json(env, "forms", "list")
-    assert (listed["form_id"], listed["state"]) == ("tgpl_placeholder", "open")
+    refused = tgpl(env, "forms", "publish", str(needs_logo), "--json", ok=False)
+    assert refused.returncode == 1
+    assert "logo.png" in refused.stderr
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    published = tgpl_json(env, "forms", "publish", str(needs_logo), "--media", str(logo))
+    assert (published["form_id"], published["changed"], published["media"]) == ("needs_logo", True, ["logo.png"])
+    again = tgpl_json(env, "forms", "publish", str(BUILTIN_FORMS / "tgpl_session.xlsx"))
+    assert (again["changed"], again["media"]) == (False, ["communes.csv", "villages.csv"])  # generated lists
+    listed = {f["form_id"]: f for f in tgpl_json(env, "forms", "list")}
+    assert listed["tgpl_session"]["state"] == "open"
+    assert sorted(listed) == ["needs_logo", "tgpl_person", "tgpl_session"]
 
-    created = tgpl_json(env, "app-users", "create", "Hoàng Thị B", "--forms", "tgpl_placeholder")
+    created = tgpl_json(env, "app-users", "create", "Hoàng Thị B", "--forms", "tgpl_session")
     assert {"id", "token", "url", "qr_png"} <= created.keys()
     assert len(created["token"]) == 64
     assert created["url"].endswith(created["token"])
     rows = {u["id"]: u for u in tgpl_json(env, "app-users", "list")}
-    assert rows[created["id"]]["forms"] == ["tgpl_placeholder"]
+    assert rows[created["id"]]["forms"] == ["tgpl_session"]
     assert "token" not in rows[created["id"]]
     assert Path(created["qr_png"]).is_file()
     assert tgpl_json(env, "app-users", "revoke", str(created["id"]))["revoked"] is True
@@ -86,7 +95,7 @@ def test_forms_app_users_and_counts(env: dict[str, str], java: None, tmp_path: P
     assert unknown_form.returncode == 1
     assert "nope" in unknown_form.stderr
 
-    assert tgpl_json(env, "forms", "close", "tgpl_placeholder")["state"] == "closed"
+    assert tgpl_json(env, "forms", "close", "needs_logo")["state"] == "closed"
     assert tgpl_json(env, "submissions", "count") == {"form_id": None, "count": 0}
 
 
@@ -140,33 +149,40 @@ def served(env: dict[str, str], java: None) -> Iterator[tuple[dict[str, Any], di
             server.communicate(timeout=15)
 
 
-def placeholder_instance(instance_id: str, count: int, photo: str) -> bytes:
-    """An instance of the placeholder form as Collect would send it."""
-    return (
-        f'<data id="tgpl_placeholder" version="2026112601"><gioi_thieu/><ngay>2026-11-20</ngay>'
-        f"<loai>thu_nghiem</loai><so_nguoi>{count}</so_nguoi><ghi_chu/><anh>{photo}</anh><vi_tri/>"
-        f"<meta><instanceID>{instance_id}</instanceID><instanceName>Thử nghiệm 2026-11-20</instanceName></meta></data>"
-    ).encode()
-
-
 @pytest.mark.slow
 def test_phone_url_printed_by_init_works_against_tgpl_serve(
     served: tuple[dict[str, Any], dict[str, str], Callable[[], str]], collect: Callable[[str], CollectClient]
 ) -> None:
     report, env, stop = served
     client = collect(report["app_user"]["url"])
-    (form,) = client.form_list()
-    assert form.form_id == "tgpl_placeholder"
-    xml = client.get(form.download_url).content
-    assert form.hash == hashlib.md5(xml).hexdigest()
-    ((_name, md5, url),) = client.manifest(form)
-    assert hashlib.md5(client.get(url).content).hexdigest() == md5
+    forms = {form.form_id: form for form in client.form_list()}
+    assert sorted(forms) == ["tgpl_person", "tgpl_session"]
+    form = forms["tgpl_session"]
+    xform = client.get(form.download_url).content
+    assert form.hash == hashlib.md5(xform).hexdigest()
+    manifest = client.manifest(form)
+    assert [name for name, _, _ in manifest] == ["communes.csv", "villages.csv"]
+    for _name, md5, url in manifest:
+        assert hashlib.md5(client.get(url).content).hexdigest() == md5
     instance_id = f"uuid:{uuid.uuid4()}"
     photo = Attachment("1764140000000.jpg", b"\xff\xd8\xff" + os.urandom(50_000))
-    assert [r.status_code for r in client.send(placeholder_instance(instance_id, 7, photo.name), [photo])] == [201]
-    assert [r.status_code for r in client.send(placeholder_instance(instance_id, 7, photo.name), [photo])] == [201]
-    assert tgpl_json(env, "submissions", "count", "tgpl_placeholder")["count"] == 1  # while the server runs
-    (changed,) = client.send(placeholder_instance(instance_id, 8, photo.name), [photo])
+    values = {
+        "session_type": "luu_dong",
+        "session_date": "2026-11-20",
+        "commune": "01864",
+        "village": "khac",
+        "village_name": "Thôn Nà Pài",
+        "village_point": "22.65 105.67 400 5",
+        "participants_total": "30",
+        "attendance_photo": photo.name,
+    }
+    xml = fill(xform, values, instance_id=instance_id)
+    assert [r.status_code for r in client.send(xml, [photo])] == [201]
+    assert [r.status_code for r in client.send(xml, [photo])] == [201]
+    assert tgpl_json(env, "submissions", "count", "tgpl_session")["count"] == 1  # while the server runs
+    (proposal,) = tgpl_json(env, "villages", "list", "--status", "proposed")
+    assert (proposal["name"], proposal["source"]) == ("Thôn Nà Pài", "field")
+    (changed,) = client.send(fill(xform, {**values, "participants_total": "31"}, instance_id=instance_id), [photo])
     assert changed.status_code == 409
     assert tgpl_json(env, "app-users", "list")[0]["submissions"] == 1
     log = stop()
