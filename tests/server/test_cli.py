@@ -78,6 +78,11 @@ def test_forms_app_users_and_counts(env: dict[str, str], java: None, tmp_path: P
     listed = {f["form_id"]: f for f in tgpl_json(env, "forms", "list")}
     assert listed["tgpl_session"]["state"] == "open"
     assert sorted(listed) == ["needs_logo", "tgpl_person", "tgpl_session"]
+    book = tgpl_json(env, "forms", "codebook", "tgpl_person", "--out", str(tmp_path / "books"))
+    markdown = Path(book["markdown"]).read_text(encoding="utf-8")
+    assert "| /data/person/details/art7 | select_multiple |" in markdown
+    assert "| kk_hiv | " in markdown
+    assert Path(book["csv"]).read_text(encoding="utf-8-sig").startswith("path,type,label::Tiếng Việt (vi)")
 
     created = tgpl_json(env, "app-users", "create", "Hoàng Thị B", "--forms", "tgpl_session")
     assert {"id", "token", "url", "qr_png"} <= created.keys()
