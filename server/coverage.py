@@ -1,0 +1,313 @@
+"""Coverage of villages, communes and districts by legal-aid sessions for a period and an area (no HTTP).
+
+Counts come from the fact rows (current versions only), by event date, in either structure: 'new' (2025 communes)
+or 'old' (pre-2025 districts and communes, reached through each record's village or commune). Records of a merged
+village count for its survivor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from server.errors import NotFound
+from server.gazetteer.villages import survivor_codes
+from server.models import PersonCategory, PersonFact, Place, SessionFact, Village
+
+SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers
+
+
+@dataclass
+class Counts:
+    """What happened at a place in the period."""
+
+    sessions: int = 0
+    participants: int = 0
+    women: int = 0
+    ethnic: int = 0
+    requests_received: int = 0
+    requests_accepted: int = 0
+    people: int = 0  # person records (people helped)
+    categories: dict[str, int | str] = field(default_factory=dict)  # Article 7 category → people ("<5" for viewers)
+
+
+@dataclass
+class PlaceRow:
+    """A district, commune or village with its counts."""
+
+    level: str  # district | commune | village
+    code: str
+    name: str
+    parent_code: str | None  # the district of an old commune, the commune of a village
+    lat: float | None
+    lon: float | None
+    counts: Counts
+    last_session: date | None  # the latest session up to the end of the period (any period)
+    days_since: int | None  # from last_session to the end of the period
+    status: str | None = None  # villages: confirmed (or proposed, when a session was recorded there)
+    boundary: str | None = None  # GeoJSON geometry, when boundaries are loaded
+
+    @property
+    def reached(self) -> bool:
+        """At least one session in the period."""
+        return self.counts.sessions > 0
+
+
+@dataclass
+class SessionPoint:
+    """A session with a GPS point, for maps."""
+
+    submission_id: int
+    session_date: date | None
+    lat: float
+    lon: float
+    commune_code: str | None
+    village_code: str | None
+    participants: int | None
+
+
+@dataclass
+class Coverage:
+    """The coverage of an area in a period."""
+
+    start: date
+    end: date
+    scheme: str
+    area_code: str | None
+    area_name: str
+    districts: list[PlaceRow]
+    communes: list[PlaceRow]
+    villages: list[PlaceRow]
+    sessions: list[SessionPoint]
+    stale_days: int | None = None
+
+    @property
+    def communes_reached_share(self) -> float:
+        """Share of the area's communes with a session in the period."""
+        return _share(self.communes)
+
+    @property
+    def villages_reached_share(self) -> float:
+        """Share of the area's confirmed villages with a session in the period."""
+        return _share([v for v in self.villages if v.status == "confirmed"])
+
+    def not_reached(self, level: str) -> list[PlaceRow]:
+        """Places of a level with no session in the period."""
+        return [row for row in self._rows(level) if not row.reached]
+
+    def stale(self, level: str) -> list[PlaceRow]:
+        """Places of a level not reached for stale_days days before the end of the period (or never)."""
+        if self.stale_days is None:
+            return []
+        return [r for r in self._rows(level) if r.days_since is None or r.days_since > self.stale_days]
+
+    def _rows(self, level: str) -> list[PlaceRow]:
+        return {"district": self.districts, "commune": self.communes, "village": self.villages}[level]
+
+
+def _share(rows: list[PlaceRow]) -> float:
+    return sum(r.reached for r in rows) / len(rows) if rows else 0.0
+
+
+def coverage(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    scheme: str = "new",
+    area_code: str | None = None,
+    stale_days: int | None = None,
+    viewer: bool = False,
+) -> Coverage:
+    """Coverage rows for the period [start, end] in an area (a province, district or commune code of the scheme)."""
+    if scheme not in ("old", "new"):
+        raise ValueError("scheme is old or new")
+    area_name, communes, districts = _area(session, scheme, area_code)
+    commune_codes = {c.code for c in communes}
+    survivors = survivor_codes(session)
+    villages = [
+        v
+        for v in session.exec(select(Village).where(col(Village.status).in_(("confirmed", "proposed")))).all()
+        if (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
+    ]
+    facts = session.exec(select(SessionFact).where(col(SessionFact.session_date) <= end)).all()
+    in_period = [f for f in facts if f.session_date is not None and f.session_date >= start]
+    by_key: dict[tuple[str, str], Counts] = defaultdict(Counts)
+    last: dict[tuple[str, str], date] = {}
+    for fact in facts:
+        for key in _keys(
+            scheme,
+            fact.commune_code,
+            fact.old_commune_code,
+            fact.old_district_code,
+            survivors.get(fact.village_code or "", fact.village_code),
+        ):
+            if fact.session_date is not None and (key not in last or fact.session_date > last[key]):
+                last[key] = fact.session_date
+    for fact in in_period:
+        for key in _keys(
+            scheme,
+            fact.commune_code,
+            fact.old_commune_code,
+            fact.old_district_code,
+            survivors.get(fact.village_code or "", fact.village_code),
+        ):
+            counts = by_key[key]
+            counts.sessions += 1
+            counts.participants += fact.participants_total or 0
+            counts.women += fact.participants_women or 0
+            counts.ethnic += fact.participants_ethnic or 0
+            counts.requests_received += fact.requests_received or 0
+            counts.requests_accepted += fact.requests_accepted or 0
+    _people(session, scheme, start, end, survivors, by_key)
+    if viewer:
+        for counts in by_key.values():
+            counts.categories = {k: suppress(v) for k, v in counts.categories.items()}
+
+    def row(
+        level: str,
+        code: str,
+        name: str,
+        parent: str | None,
+        lat: float | None,
+        lon: float | None,
+        status: str | None = None,
+        boundary: str | None = None,
+    ) -> PlaceRow:
+        seen = last.get((level, code))
+        return PlaceRow(
+            level,
+            code,
+            name,
+            parent,
+            lat,
+            lon,
+            by_key.get((level, code), Counts()),
+            seen,
+            (end - seen).days if seen else None,
+            status,
+            boundary,
+        )
+
+    village_codes = {v.code for v in villages}
+    extra = {code for (level, code) in by_key if level == "village"} - village_codes
+    visited = [
+        v
+        for v in (session.exec(select(Village).where(col(Village.code).in_(extra))).all() if extra else [])
+        if (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
+    ]
+    return Coverage(
+        start=start,
+        end=end,
+        scheme=scheme,
+        area_code=area_code,
+        area_name=area_name,
+        districts=[
+            row("district", d.code, d.name, d.parent_code, d.lat, d.lon, boundary=d.boundary) for d in districts
+        ],
+        communes=[row("commune", c.code, c.name, c.parent_code, c.lat, c.lon, boundary=c.boundary) for c in communes],
+        villages=[
+            row(
+                "village",
+                v.code,
+                v.name,
+                v.old_commune_code if scheme == "old" else v.commune_code,
+                v.lat,
+                v.lon,
+                v.status,
+            )
+            for v in sorted([*villages, *visited], key=lambda v: v.code)
+            if v.status != "merged"
+        ],
+        sessions=[
+            SessionPoint(
+                f.submission_id,
+                f.session_date,
+                f.lat,
+                f.lon,
+                f.commune_code,
+                survivors.get(f.village_code or "", f.village_code),
+                f.participants_total,
+            )
+            for f in in_period
+            if f.lat is not None and f.lon is not None and _in_area(scheme, f, commune_codes)
+        ],
+        stale_days=stale_days,
+    )
+
+
+def suppress(value: int | str) -> int | str:
+    """Small-cell suppression for sensitive counts: 1-4 become "<5" (0 stays 0: nobody to identify)."""
+    return "<5" if isinstance(value, int) and 0 < value < SUPPRESS_BELOW else value
+
+
+def _keys(
+    scheme: str, commune: str | None, old_commune: str | None, old_district: str | None, village: str | None
+) -> Iterable[tuple[str, str]]:
+    if village:
+        yield ("village", village)
+    if scheme == "new":
+        if commune:
+            yield ("commune", commune)
+        return
+    if old_commune:
+        yield ("commune", old_commune)
+    if old_district:
+        yield ("district", old_district)
+
+
+def _in_area(scheme: str, fact: SessionFact, communes: set[str]) -> bool:
+    return (fact.old_commune_code if scheme == "old" else fact.commune_code) in communes
+
+
+def _people(
+    session: Session,
+    scheme: str,
+    start: date,
+    end: date,
+    survivors: dict[str, str],
+    by_key: dict[tuple[str, str], Counts],
+) -> None:
+    """Add person records (and their Article 7 categories) to the counts of their places."""
+    people = session.exec(
+        select(PersonFact).where(col(PersonFact.intake_date) >= start, col(PersonFact.intake_date) <= end)
+    ).all()
+    categories: dict[int, list[str]] = defaultdict(list)
+    ids = [p.submission_id for p in people]
+    if ids:
+        for link in session.exec(select(PersonCategory).where(col(PersonCategory.submission_id).in_(ids))).all():
+            categories[link.submission_id].append(link.category)
+    for person in people:
+        village = survivors.get(person.village_code or "", person.village_code)
+        for key in _keys(scheme, person.commune_code, person.old_commune_code, person.old_district_code, village):
+            counts = by_key[key]
+            counts.people += 1
+            for category in categories[person.submission_id]:
+                counts.categories[category] = int(counts.categories.get(category, 0)) + 1
+
+
+def _area(session: Session, scheme: str, code: str | None) -> tuple[str, list[Place], list[Place]]:
+    """The area's name, its communes and (old scheme) its districts, all loaded ones when code is None."""
+    places = session.exec(select(Place).where(Place.scheme == scheme)).all()
+    communes = [p for p in places if p.level == "commune"]
+    districts = [p for p in places if p.level == "district"]
+    if code is None:
+        return "", sorted(communes, key=lambda p: p.code), sorted(districts, key=lambda p: p.code)
+    area = next((p for p in places if p.code == code), None)
+    if area is None:
+        raise NotFound(
+            f"Không có địa bàn mã {code} ({scheme}).", f"No area with code {code} in the {scheme} structure."
+        )
+    if area.level == "commune":
+        communes = [area]
+    elif area.level == "district":
+        communes = [c for c in communes if c.parent_code == code]
+    else:
+        communes = [c for c in communes if c.province_code == code]
+    district_codes = {c.parent_code for c in communes}
+    districts = [d for d in districts if d.code in district_codes]
+    return area.name, sorted(communes, key=lambda p: p.code), sorted(districts, key=lambda p: p.code)
