@@ -6,12 +6,14 @@ import typer
 
 from server.cli import app_users, forms, gazetteer, setup, villages
 from server.cli.context import JsonOption, context, emit, fail
+from server.cli.coverage import coverage_command
 from server.errors import TgplError
 from server.submissions import count_submissions
 
 app = typer.Typer(help="tgpl: field data for mobile legal aid.", no_args_is_help=True, add_completion=False)
 app.command("init")(setup.init)
 app.command("serve")(setup.serve)
+app.command("coverage")(coverage_command)
 app.add_typer(forms.app, name="forms")
 app.add_typer(app_users.app, name="app-users")
 app.add_typer(gazetteer.app, name="gazetteer")

@@ -83,3 +83,27 @@ def test_boundaries_from_a_geojson_file(ready: dict[str, str], tmp_path: Path) -
     path.write_text(json.dumps(doc), encoding="utf-8")
     report = tgpl_json(ready, "gazetteer", "boundaries", str(path), "--scheme", "new", "--code-property", "ma")
     assert report == {"matched": 1, "unmatched": [], "invalid": []}
+
+
+def test_coverage_of_an_empty_province(ready: dict[str, str]) -> None:
+    report = tgpl_json(
+        ready,
+        "coverage",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--area",
+        "06",
+        "--scheme",
+        "old",
+        "--stale-days",
+        "90",
+    )
+    assert (report["area_name"], report["communes_reached_share"]) == ("Tỉnh Bắc Kạn", 0.0)
+    assert len(report["not_reached"]["commune"]) == 108
+    assert len(report["stale"]["district"]) == 8
+    assert report["communes"][0]["counts"]["sessions"] == 0
+    bad = tgpl(ready, "coverage", "--from", "2026-13-01", "--to", "2026-06-30", ok=False)
+    assert bad.returncode == 2
+    assert "YYYY-MM-DD" in bad.stderr
