@@ -7,10 +7,12 @@ village count for its survivor.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +20,7 @@ from server.errors import NotFound
 from server.gazetteer.villages import survivor_codes
 from server.models import PersonCategory, PersonFact, Place, SessionFact, Village
 
+LEVELS = ("district", "commune", "village")
 SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers
 
 
@@ -238,6 +241,26 @@ def coverage(
         ],
         stale_days=stale_days,
     )
+
+
+def report(cov: Coverage, flags: Sequence[object] = ()) -> dict[str, Any]:
+    """The coverage as plain data (what --json prints, and what the JSON API returns)."""
+
+    def rows(items: list[PlaceRow]) -> list[dict[str, Any]]:
+        return [
+            {**{k: v for k, v in dataclasses.asdict(r).items() if k != "boundary"}, "reached": r.reached} for r in items
+        ]
+
+    return {
+        "from": cov.start.isoformat(), "to": cov.end.isoformat(), "scheme": cov.scheme, "area": cov.area_code,
+        "area_name": cov.area_name, "communes_reached_share": round(cov.communes_reached_share, 4),
+        "villages_reached_share": round(cov.villages_reached_share, 4),
+        "districts": rows(cov.districts), "communes": rows(cov.communes), "villages": rows(cov.villages),
+        "not_reached": {level: [r.code for r in cov.not_reached(level)] for level in LEVELS},
+        "stale_days": cov.stale_days,
+        "stale": {level: [r.code for r in cov.stale(level)] for level in LEVELS},
+        "gps_flags": [dataclasses.asdict(f) for f in flags],  # type: ignore[call-overload]
+    }  # fmt: skip
 
 
 def suppress(value: int | str) -> int | str:

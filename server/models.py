@@ -87,6 +87,11 @@ class WebUser(SQLModel, table=True):
     username: str = Field(max_length=255, unique=True)
     password_hash: str = Field(sa_type=Text)  # argon2
     role: str = Field(max_length=16)
+    area_scheme: str | None = Field(default=None, max_length=8)  # old | new, with area_code: the user's area
+    area_code: str | None = Field(default=None, max_length=16)
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    api_token_hash: str | None = Field(default=None, max_length=64, unique=True)  # for scripts and dashboards
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

@@ -1,22 +1,48 @@
-"""People who sign in to the coordinator pages; passwords are argon2 hashes."""
+"""People who sign in to the coordinator pages (admin, coordinator, viewer): argon2 passwords, lockout after
+repeated failures, an optional area, and API tokens for scripts."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
+from argon2.exceptions import Argon2Error
 from sqlmodel import Session, select
 
-from server.models import Audit, WebUser
+from server.errors import Conflict, Forbidden
+from server.models import Audit, Place, WebUser, utcnow
 
 ROLES = ("admin", "coordinator", "viewer")
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
 
 
-def create_web_user(*, session: Session, username: str, password: str, role: str, actor: str = "cli") -> WebUser:
-    """Create a web user with an argon2-hashed password."""
+def create_web_user(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    area_scheme: str | None = None,
+    area_code: str | None = None,
+    actor: str = "cli",
+) -> WebUser:
+    """Create a web user with an argon2-hashed password, optionally limited to an area (a unit of one structure)."""
     if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}")
-    user = WebUser(username=username, password_hash=PasswordHasher().hash(password), role=role)
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if (area_scheme is None) != (area_code is None):
+        raise ValueError("an area needs both a scheme (old or new) and a code")
+    if (
+        area_code is not None
+        and session.exec(select(Place).where(Place.scheme == area_scheme, Place.code == area_code)).first() is None
+    ):
+        raise ValueError(f"no unit {area_code} in the {area_scheme} structure (run tgpl gazetteer load)")
+    if session.exec(select(WebUser).where(WebUser.username == username)).first() is not None:
+        raise Conflict(f"Tài khoản {username} đã có.", f"User {username} already exists.")
+    user = WebUser(username=username, password_hash=PasswordHasher().hash(password), role=role,
+                   area_scheme=area_scheme, area_code=area_code)  # fmt: skip
     session.add(user)
     session.flush()
     session.add(Audit(action="web_user.create", actor=actor, subject=f"web_user:{user.id}"))
@@ -38,5 +64,64 @@ def verify_password(user: WebUser, password: str) -> bool:
     """Whether password matches the user's stored hash."""
     try:
         return PasswordHasher().verify(user.password_hash, password)
-    except Exception:  # argon2 raises VerifyMismatchError, InvalidHashError...
+    except Argon2Error:
         return False
+
+
+def sign_in(*, session: Session, username: str, password: str) -> WebUser:
+    """The user, when the password is right and the account not locked; locks after repeated failures."""
+    user = session.exec(select(WebUser).where(WebUser.username == username.strip())).first()
+    now = utcnow()
+    refused = Forbidden("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.", code="403.2")
+    if user is None:
+        PasswordHasher().hash(password)  # the same work as for a real account: no timing hint
+        raise refused
+    locked = _is_locked(user, now)
+    if locked or not verify_password(user, password):
+        if not locked:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILURES:
+                user.locked_until, user.failed_logins = now + LOCKOUT, 0
+                session.add(Audit(action="web_user.lockout", actor="web", subject=f"web_user:{user.id}"))
+        session.add(user)
+        session.commit()
+        if locked or _is_locked(user, now):
+            raise Forbidden(
+                "Tài khoản tạm khóa 15 phút vì đăng nhập sai nhiều lần.",
+                "Account locked for 15 minutes after repeated failed logins.",
+                code="403.3",
+            )
+        raise refused
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.add(Audit(action="web_user.login", actor=f"web_user:{user.id}", subject=f"web_user:{user.id}"))
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def new_api_token(*, session: Session, username: str, actor: str = "cli") -> str:
+    """Give a user a new API token (shown once; the previous one stops working)."""
+    user = session.exec(select(WebUser).where(WebUser.username == username)).first()
+    if user is None:
+        raise Forbidden(f"Không có tài khoản {username}.", f"No user {username}.")
+    token = secrets.token_urlsafe(32)
+    user.api_token_hash = hashlib.sha256(token.encode()).hexdigest()
+    session.add(user)
+    session.add(Audit(action="web_user.api_token", actor=actor, subject=f"web_user:{user.id}"))
+    session.commit()
+    return token
+
+
+def user_by_api_token(*, session: Session, token: str) -> WebUser | None:
+    """The user an API token belongs to."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return session.exec(select(WebUser).where(WebUser.api_token_hash == digest)).first()
+
+
+def _is_locked(user: WebUser, now: datetime) -> bool:
+    """Whether the account is locked now (SQLite hands datetimes back without their zone: they are UTC)."""
+    until = user.locked_until
+    if until is None:
+        return False
+    return (until if until.tzinfo else until.replace(tzinfo=UTC)) > now

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
-from typing import Any
 
 import typer
 
 from server.cli.context import JsonOption, context, emit, fail
-from server.coverage import Coverage, PlaceRow
 from server.coverage import coverage as compute
+from server.coverage import report as coverage_report
 from server.errors import TgplError
 from server.gps_check import gps_flags
 
-LEVELS = ("district", "commune", "village")
 FromOption = typer.Option(..., "--from", help="First day of the period (YYYY-MM-DD).")
 ToOption = typer.Option(..., "--to", help="Last day of the period (YYYY-MM-DD).")
-
-
-def coverage_report(cov: Coverage, flags: list[Any]) -> dict[str, Any]:
-    """The coverage as plain data (what --json prints, and what the JSON API returns)."""
-
-    def rows(items: list[PlaceRow]) -> list[dict[str, Any]]:
-        return [
-            {**{k: v for k, v in dataclasses.asdict(r).items() if k != "boundary"}, "reached": r.reached} for r in items
-        ]
-
-    return {
-        "from": cov.start.isoformat(), "to": cov.end.isoformat(), "scheme": cov.scheme, "area": cov.area_code,
-        "area_name": cov.area_name, "communes_reached_share": round(cov.communes_reached_share, 4),
-        "villages_reached_share": round(cov.villages_reached_share, 4),
-        "districts": rows(cov.districts), "communes": rows(cov.communes), "villages": rows(cov.villages),
-        "not_reached": {level: [r.code for r in cov.not_reached(level)] for level in LEVELS},
-        "stale_days": cov.stale_days,
-        "stale": {level: [r.code for r in cov.stale(level)] for level in LEVELS},
-        "gps_flags": [dataclasses.asdict(f) for f in flags],
-    }  # fmt: skip
 
 
 def coverage_command(

@@ -27,7 +27,7 @@ from server.openrosa.upload import read_submission_form, submission_xml
 from server.publish import current_version, get_form, list_forms, media_content
 from server.submissions import Part, receive
 
-router = APIRouter(prefix="/key/{token}")
+router = APIRouter(prefix="/key/{token}", include_in_schema=False)  # OpenRosa, not the JSON API
 
 
 def app_user(token: str, engine: EngineDep) -> AppUser:

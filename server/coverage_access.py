@@ -1,0 +1,43 @@
+"""What coverage a web user may see: the period and area they ask for, inside their own area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from server.areas import within_user_area
+from server.coverage import Coverage, coverage
+from server.errors import BadRequest, Forbidden
+from server.models import WebUser
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A period, a structure and an area, as chosen on the page (defaults: this half-year, the user's area)."""
+
+    start: date
+    end: date
+    scheme: str
+    area: str | None
+
+
+def parse_query(user: WebUser, start: str | None, end: str | None, scheme: str | None, area: str | None) -> Query:
+    """Read the page's filters, refusing an area outside the user's."""
+    today = date.today()
+    try:
+        first = date.fromisoformat(start) if start else date(today.year, 1 if today.month <= 6 else 7, 1)
+        last = date.fromisoformat(end) if end else today
+    except ValueError as error:
+        raise BadRequest("Ngày không hợp lệ (YYYY-MM-DD).", f"Invalid date: {error}") from error
+    chosen = scheme if scheme in ("old", "new") else (user.area_scheme or "new")
+    return Query(first, last, chosen, area or (user.area_code if chosen == user.area_scheme else None))
+
+
+def user_coverage(session: Session, user: WebUser, query: Query) -> Coverage:
+    """The coverage this user may see: within their area, sensitive counts suppressed for viewers."""
+    if not within_user_area(session, user, query.scheme, query.area):
+        raise Forbidden("Địa bàn này nằm ngoài phạm vi của bạn.", "This area is outside yours.")
+    return coverage(session, start=query.start, end=query.end, scheme=query.scheme, area_code=query.area,
+                    stale_days=90, viewer=user.role == "viewer")  # fmt: skip

@@ -1,0 +1,46 @@
+"""The dashboard: key figures of the period, the coverage map, places not reached, GPS points to review."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from server.areas import user_communes
+from server.coverage_access import parse_query, user_coverage
+from server.deps import SessionDep
+from server.gps_check import gps_flags
+from server.web.security import AnyUser, lang_of
+from server.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    user: AnyUser,
+    session: SessionDep,
+    start: str | None = None,
+    end: str | None = None,
+    scheme: str | None = None,
+    area: str | None = None,
+) -> HTMLResponse:
+    """Key figures, the map, the places not reached and (for staff) the GPS points to review."""
+    query = parse_query(user, request.query_params.get("from", start), request.query_params.get("to", end), scheme,
+                        area)  # fmt: skip
+    cov = user_coverage(session, user, query)
+    rows = cov.communes
+    totals = {
+        "sessions": sum(r.counts.sessions for r in rows),
+        "participants": sum(r.counts.participants for r in rows),
+        "women": sum(r.counts.women for r in rows),
+        "ethnic": sum(r.counts.ethnic for r in rows),
+        "people": sum(r.counts.people for r in rows),
+    }
+    flags = None
+    if user.role in ("admin", "coordinator"):
+        allowed = user_communes(session, user)
+        flags = [f for f in gps_flags(session, start=query.start, end=query.end)
+                 if allowed is None or f.commune_code in allowed]  # fmt: skip
+    return page(request, "dashboard.html", user=user, cov=cov, totals=totals, flags=flags, start=query.start,
+                end=query.end, scheme=query.scheme, area=query.area, lang_code=lang_of(request))  # fmt: skip

@@ -1,0 +1,79 @@
+"""Forms for coordinators: versions and submission counts; an admin uploads XLSForms and closes forms."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from forms.build import build_xlsform
+from server.deps import EngineDep, SessionDep, StoreDep
+from server.errors import TgplError
+from server.models import WebUser
+from server.publish import list_forms, publish_xform, set_state
+from server.submissions import counts_by_form
+from server.web.security import Admin, Staff, verify_csrf
+from server.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _render(request: Request, session: Session, user: WebUser, **extra: object) -> HTMLResponse:
+    counts = counts_by_form(session)
+    return page(request, "forms.html", user=user, forms=list_forms(session), counts=counts, **extra)  # type: ignore[arg-type]
+
+
+@router.get("/forms", response_class=HTMLResponse)
+def forms_page(request: Request, user: Staff, session: SessionDep) -> HTMLResponse:
+    """Every form with its current version, state and submission count."""
+    return _render(request, session, user)
+
+
+@router.post("/forms", response_class=HTMLResponse)
+async def upload(request: Request, user: Admin, engine: EngineDep, store: StoreDep) -> HTMLResponse:
+    """Publish an uploaded XLSForm (pyxform, then ODK Validate); errors are shown in plain words."""
+    form = await request.form(max_files=50)
+    verify_csrf(request, str(form.get("csrf", "")))
+    xlsform = form.get("xlsform")
+    media = [m for m in form.getlist("media") if isinstance(m, UploadFile) and m.filename]
+    with Session(engine) as session:
+        if not isinstance(xlsform, UploadFile):
+            return _render(request, session, user, error="XLSForm?")
+        data = await xlsform.read(MAX_UPLOAD + 1)
+        files = {Path(m.filename or "").name: await m.read(MAX_UPLOAD + 1) for m in media}
+        if len(data) > MAX_UPLOAD or any(len(v) > MAX_UPLOAD for v in files.values()):
+            return _render(request, session, user, error="> 20 MB")
+
+        def publish() -> str:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "form.xlsx"  # never a client's file name
+                path.write_bytes(data)
+                built = build_xlsform(path)
+            published = publish_xform(session=session, store=store, xform=built.xform, media=files,
+                                      actor=f"web_user:{user.id}")  # fmt: skip
+            return f"{published.form_id} {published.version}: {'OK' if published.changed else '='}"
+
+        try:
+            notice = await run_in_threadpool(publish)
+        except TgplError as error:
+            session.rollback()
+            return _render(request, session, user, error=error.message, status=422)
+        return _render(request, session, user, notice=notice)
+
+
+@router.post("/forms/{form_id}/{action}")
+def change_state(request: Request, form_id: str, action: str, user: Admin, session: SessionDep,
+                 csrf: str = Form("")) -> Response:  # fmt: skip
+    """Close a form (phones no longer list it; submissions refused) or open it again."""
+    verify_csrf(request, csrf)
+    if action not in ("close", "open"):
+        return RedirectResponse("/forms", status_code=303)
+    set_state(session=session, xml_form_id=form_id, state="closed" if action == "close" else "open",
+              actor=f"web_user:{user.id}")  # fmt: skip
+    return RedirectResponse("/forms", status_code=303)

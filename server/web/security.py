@@ -1,0 +1,94 @@
+"""Who is signed in (session cookie), what their role allows, and CSRF tokens for every form."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from server.config import Settings
+from server.deps import SessionDep
+from server.errors import Forbidden
+from server.models import WebUser
+
+SESSION_COOKIE = "tgpl_session"
+SESSION_SECONDS = 12 * 3600
+
+
+class LoginRequired(Exception):
+    """No one is signed in: the page sends the browser to the sign-in page."""
+
+
+def secret_key(settings: Settings) -> str:
+    """The key that signs session cookies: kept in the data directory, made once."""
+    path: Path = settings.data_dir / "secret_key"
+    if not path.is_file():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def current_user(request: Request, session: SessionDep) -> WebUser:
+    """The signed-in user, or LoginRequired."""
+    user_id = request.session.get("uid")
+    user = session.get(WebUser, user_id) if isinstance(user_id, int) else None
+    if user is None or request.session.get("pw") != _fingerprint(user):
+        request.session.clear()
+        raise LoginRequired
+    return user
+
+
+def require(*roles: str) -> Callable[[WebUser], WebUser]:
+    """A dependency admitting only the given roles."""
+
+    def check(user: Annotated[WebUser, Depends(current_user)]) -> WebUser:
+        if user.role not in roles:
+            raise Forbidden("Bạn không có quyền xem trang này.", "Your role may not use this page.")
+        return user
+
+    return check
+
+
+AnyUser = Annotated[WebUser, Depends(current_user)]
+Staff = Annotated[WebUser, Depends(require("admin", "coordinator"))]
+Admin = Annotated[WebUser, Depends(require("admin"))]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use); every form posts it back."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def verify_csrf(request: Request, posted: str) -> None:
+    """Refuse a form post whose CSRF token is not the session's."""
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not secrets.compare_digest(expected, posted or ""):
+        raise Forbidden("Phiên làm việc đã hết hạn, hãy tải lại trang.", "Invalid or missing CSRF token; reload.")
+
+
+def sign_in_session(request: Request, user: WebUser) -> None:
+    """Start a fresh session for the user (a new CSRF token too: no fixation)."""
+    lang = request.session.get("lang", "vi")
+    request.session.clear()
+    request.session.update({"uid": user.id, "pw": _fingerprint(user), "lang": lang})
+
+
+def _fingerprint(user: WebUser) -> str:
+    """Changes when the password changes, so a password change ends every other session."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def lang_of(request: Request) -> str:
+    """The page language: Vietnamese unless the user switched to English."""
+    return "en" if request.session.get("lang") == "en" else "vi"

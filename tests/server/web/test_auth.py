@@ -1,0 +1,57 @@
+"""Signing in: passwords, lockout, CSRF, sessions, redirects that stay on the site."""
+
+from __future__ import annotations
+
+from tests.server.web.conftest import PASSWORD, Web
+
+
+def test_pages_send_strangers_to_the_sign_in_page(web: Web) -> None:
+    browser = web.browser()
+    response = browser.http.get("/villages")
+    assert (response.status_code, response.headers["location"]) == (303, "/login?next=/villages")
+    assert "Đăng nhập" in browser.http.get("/login").text
+
+
+def test_sign_in_and_out(web: Web) -> None:
+    browser = web.browser()
+    signed = browser.login("coord")
+    assert (signed.status_code, signed.headers["location"]) == (303, "/")
+    assert "httponly" in signed.headers["set-cookie"].lower()
+    assert "samesite=lax" in signed.headers["set-cookie"].lower()
+    assert "Tổng quan" in browser.http.get("/").text
+    assert browser.post("/logout").status_code == 303
+    assert browser.http.get("/").status_code == 303
+
+
+def test_wrong_passwords_lock_the_account(web: Web) -> None:
+    browser = web.browser()
+    for _ in range(4):
+        refused = browser.login("coord", "sai")
+        assert refused.status_code == 403
+        assert "Sai tên đăng nhập hoặc mật khẩu" in refused.text
+    locked = browser.login("coord", "sai")
+    assert "tạm khóa" in locked.text
+    assert browser.login("coord", PASSWORD).status_code == 403  # even the right password, for 15 minutes
+    assert web.browser().login("nobody", "x").status_code == 403
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(web: Web) -> None:
+    browser = web.browser("admin")
+    refused = browser.post("/forms/tgpl_session/close", csrf=False)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.text or "hết hạn" in refused.text
+    outsider = web.browser()
+    assert outsider.http.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 403
+
+
+def test_redirects_after_sign_in_stay_on_the_site(web: Web) -> None:
+    browser = web.browser()
+    response = browser.http.post("/login", data={"username": "coord", "password": PASSWORD, "csrf": browser.csrf(),
+                                                 "next": "https://evil.example/x"})  # fmt: skip
+    assert response.headers["location"] == "/"
+
+
+def test_english_switch(web: Web) -> None:
+    browser = web.browser("viewer")
+    browser.http.get("/lang/en?next=/")
+    assert "Dashboard" in browser.http.get("/").text
