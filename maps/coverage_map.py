@@ -71,22 +71,27 @@ def draw_map(cov: Coverage, *, lang: str = "vi") -> folium.Map:
         shape = _commune_shape(row, RECENCY_COLOURS[recency(row, recent_days)])
         if shape is not None:
             _describe(shape, place_popup(row, lang), place_tooltip(row, lang)).add_to(groups[row.code])
-    for row in cov.villages:
-        if row.status == "confirmed" and row.lat is not None and row.lon is not None:
-            fill = VILLAGE_REACHED if row.reached else VILLAGE_NOT_REACHED
-            mark = folium.CircleMarker(
-                [row.lat, row.lon], radius=5, color=VILLAGE_BORDER, weight=1.5, fill=True, fill_color=fill
-            )
-            mark.options["fillOpacity"] = 1.0
-            _describe(mark, place_popup(row, lang), place_tooltip(row, lang)).add_to(
-                groups.get(row.parent_code or "", groups[""])
-            )
+    for row, lat, lon in _villages(cov):
+        fill = VILLAGE_REACHED if row.reached else VILLAGE_NOT_REACHED
+        mark = folium.CircleMarker(
+            [lat, lon], radius=5, color=VILLAGE_BORDER, weight=1.5, fill=True, fill_color=fill, fill_opacity=1.0
+        )
+        _describe(mark, place_popup(row, lang), place_tooltip(row, lang)).add_to(
+            groups.get(row.parent_code or "", groups[""])
+        )
     cluster = MarkerCluster(name=words["sessions_layer"], show_coverage_on_hover=False)  # type: ignore[no-untyped-call]
     cluster.default_js = []
     cluster.default_css = []
     for point in cov.sessions:
-        dot = folium.CircleMarker([point.lat, point.lon], radius=5, color="#ffffff", weight=1, fill=True)
-        dot.options.update(fillColor=SESSION_COLOUR, fillOpacity=0.9)
+        dot = folium.CircleMarker(
+            [point.lat, point.lon],
+            radius=5,
+            color="#ffffff",
+            weight=1,
+            fill=True,
+            fill_color=SESSION_COLOUR,
+            fill_opacity=0.9,
+        )
         _describe(dot, session_popup(point, lang), session_tooltip(point, lang)).add_to(cluster)
     cluster.add_to(fmap)
     Legend(title=title, words=words, recent_days=recent_days).add_to(fmap)
@@ -103,8 +108,15 @@ def _groups(cov: Coverage, words: dict[str, str]) -> tuple[list[folium.FeatureGr
     else:
         layers = {"": folium.FeatureGroup(name=words["communes_layer"])}
         of_commune = {c.code: layers[""] for c in cov.communes}
-    stray = any(v.parent_code not in of_commune for v in cov.villages) or other in of_commune.values()
+    stray = any(v.parent_code not in of_commune for v, _lat, _lon in _villages(cov)) or other in of_commune.values()
     return [*layers.values(), *([other] if stray else [])], of_commune | {"": other}
+
+
+def _villages(cov: Coverage) -> list[tuple[PlaceRow, float, float]]:
+    """The villages drawn, with their points: confirmed ones with a location (proposed ones wait for review)."""
+    return [
+        (v, v.lat, v.lon) for v in cov.villages if v.status == "confirmed" and v.lat is not None and v.lon is not None
+    ]
 
 
 def _commune_shape(row: PlaceRow, colour: str) -> folium.GeoJson | folium.CircleMarker | None:
@@ -115,9 +127,9 @@ def _commune_shape(row: PlaceRow, colour: str) -> folium.GeoJson | folium.Circle
         return folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {"style": style}})
     if row.lat is None or row.lon is None:
         return None
-    circle = folium.CircleMarker([row.lat, row.lon], radius=11, color=OUTLINE, weight=1.5, fill=True)
-    circle.options.update(fillColor=colour, fillOpacity=0.8)
-    return circle
+    return folium.CircleMarker(
+        [row.lat, row.lon], radius=11, color=OUTLINE, weight=1.5, fill=True, fill_color=colour, fill_opacity=0.8
+    )
 
 
 def _describe(layer: Any, popup: str, tooltip: str) -> Any:
@@ -146,9 +158,7 @@ def _points(cov: Coverage) -> Iterator[Point]:
             yield from ((lat, lon) for lon, lat in _positions(geometry["coordinates"]))
         elif row.lat is not None and row.lon is not None:
             yield (row.lat, row.lon)
-    for row in cov.villages:
-        if row.status == "confirmed" and row.lat is not None and row.lon is not None:
-            yield (row.lat, row.lon)
+    yield from ((lat, lon) for _row, lat, lon in _villages(cov))
     yield from ((p.lat, p.lon) for p in cov.sessions)
 
 
