@@ -12,7 +12,16 @@ from server.config import Settings
 from server.db import make_engine, require_migrated
 from server.openrosa.routes import router as openrosa_router
 from server.storage import BlobStore
-from server.web import auth_pages, collaborators, dashboard, downloads, forms_page, submissions_page, villages_page
+from server.web import (
+    auth_pages,
+    collaborators,
+    dashboard,
+    downloads,
+    forms_page,
+    map_page,
+    submissions_page,
+    villages_page,
+)
 from server.web.security import SESSION_COOKIE, SESSION_SECONDS, secret_key
 
 
@@ -35,7 +44,16 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.include_router(openrosa_router)
     app.include_router(api_router)
-    for pages in (auth_pages, dashboard, villages_page, collaborators, forms_page, submissions_page, downloads):
+    for pages in (
+        auth_pages,
+        dashboard,
+        map_page,
+        villages_page,
+        collaborators,
+        forms_page,
+        submissions_page,
+        downloads,
+    ):
         app.include_router(pages.router)
     error_handlers.install(app, settings)
     return app

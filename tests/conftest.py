@@ -213,3 +213,6 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
     """The environment of an administrator's shell for one data dir and database."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("TGPL_")}
     return {**base, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_DATABASE_URL": database_url}
+
+
+from tests.browser import browser, offline  # noqa: E402,F401 - browser fixtures for every test package

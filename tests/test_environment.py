@@ -25,3 +25,10 @@ def test_node_and_the_web_forms_engine() -> None:
     assert shutil.which("node")
     engine = Path(__file__).parent / "webforms" / "node_modules" / "@getodk" / "xforms-engine"
     assert engine.is_dir(), "run `npm ci` in tests/webforms"
+
+
+def test_chromium_and_playwright_for_the_browser_tests() -> None:
+    import importlib.util
+
+    assert Path("/usr/bin/chromium").exists()
+    assert importlib.util.find_spec("playwright") is not None

@@ -7,6 +7,7 @@ import typer
 from server.cli import app_users, forms, gazetteer, setup, users, villages
 from server.cli.context import JsonOption, context, emit, fail
 from server.cli.coverage import coverage_command
+from server.cli.map import map_command
 from server.errors import TgplError
 from server.submissions import count_submissions
 
@@ -14,6 +15,7 @@ app = typer.Typer(help="tgpl: field data for mobile legal aid.", no_args_is_help
 app.command("init")(setup.init)
 app.command("serve")(setup.serve)
 app.command("coverage")(coverage_command)
+app.command("map")(map_command)
 app.add_typer(forms.app, name="forms")
 app.add_typer(app_users.app, name="app-users")
 app.add_typer(gazetteer.app, name="gazetteer")

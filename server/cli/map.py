@@ -1,0 +1,39 @@
+"""`tgpl map`: the coverage map as one self-contained HTML file (opens offline, can be sent by e-mail or Zalo)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from maps import standalone_html
+from server.cli.context import JsonOption, context, emit, fail
+from server.coverage import coverage
+from server.errors import TgplError
+
+
+def map_command(
+    start: str = typer.Option(..., "--from", help="First day of the period (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--to", help="Last day of the period (YYYY-MM-DD)."),
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="The HTML file to write."),
+    area: str | None = typer.Option(None, help="A province, district or commune code of the structure."),
+    scheme: str = typer.Option("new", help="new (2025 communes) or old (pre-2025 districts and communes)."),
+    lang: str = typer.Option("vi", help="vi or en."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write the coverage map of a period (scripts and styles inlined; only base tiles need the internet)."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as error:
+        raise typer.BadParameter(f"dates are YYYY-MM-DD: {error}") from error
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            cov = coverage(session, start=first, end=last, scheme=scheme, area_code=area, stale_days=90)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    html = standalone_html(cov, lang=lang)
+    out.write_text(html, encoding="utf-8")
+    emit(as_json, {"out": str(out.resolve()), "bytes": len(html.encode()), "communes": len(cov.communes),
+                   "villages": len(cov.villages), "sessions": len(cov.sessions)}, str(out))  # fmt: skip

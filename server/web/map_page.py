@@ -1,0 +1,34 @@
+"""The coverage map: a page for the dashboard's frame, and the Leaflet files tgpl serves itself (no CDN)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
+from maps import asset_files, page_html
+from server.coverage_access import parse_query, user_coverage
+from server.deps import SessionDep
+from server.errors import NotFound
+from server.web.security import AnyUser, lang_of
+
+router = APIRouter(include_in_schema=False)
+ASSET_BASE = "/static/map"
+
+
+@router.get("/map", response_class=HTMLResponse)
+def coverage_map(request: Request, user: AnyUser, session: SessionDep, scheme: str | None = None,
+                 area: str | None = None) -> HTMLResponse:  # fmt: skip
+    """The map of the period and area chosen on the dashboard."""
+    query = parse_query(user, request.query_params.get("from"), request.query_params.get("to"), scheme, area or None)
+    cov = user_coverage(session, user, query)
+    return HTMLResponse(page_html(cov, lang=lang_of(request), asset_base=ASSET_BASE),
+                        headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get(ASSET_BASE + "/{name:path}")
+def asset(name: str) -> FileResponse:
+    """Leaflet and its plugins, from their PyPI packages (only the listed files; the name is a lookup key)."""
+    path = asset_files().get(name)
+    if path is None:
+        raise NotFound("Không có tệp này.", "No such file.")
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
