@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,12 @@ def test_coverage_of_an_empty_province(ready: dict[str, str]) -> None:
     bad = tgpl(ready, "coverage", "--from", "2026-13-01", "--to", "2026-06-30", ok=False)
     assert bad.returncode == 2
     assert "YYYY-MM-DD" in bad.stderr
+
+
+def test_map_file_is_self_contained(ready: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "ban-do.html"
+    report = tgpl_json(ready, "map", "--from", "2026-01-01", "--to", "2026-06-30", "--out", str(out))
+    assert (report["communes"], report["sessions"]) == (37, 0)
+    html = out.read_text(encoding="utf-8")
+    assert "Xã Bằng Thành" in html or json.dumps("Xã Bằng Thành")[1:-1] in html  # as text or in the map's script
+    assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', html) == []  # everything inlined
