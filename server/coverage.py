@@ -21,7 +21,7 @@ from server.gazetteer.villages import survivor_codes
 from server.models import PersonCategory, PersonFact, Place, SessionFact, Village
 
 LEVELS = ("district", "commune", "village")
-SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers
+SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers, larger ones rounded to a multiple of 5
 
 
 @dataclass
@@ -31,11 +31,11 @@ class Counts:
     sessions: int = 0
     participants: int = 0
     women: int = 0
-    ethnic: int = 0
+    ethnic: int | str = 0  # sensitive: protected for viewers
     requests_received: int = 0
     requests_accepted: int = 0
-    people: int = 0  # person records (people helped)
-    categories: dict[str, int | str] = field(default_factory=dict)  # Article 7 category → people ("<5" for viewers)
+    people: int | str = 0  # person records (people helped); sensitive: protected for viewers
+    categories: dict[str, int | str] = field(default_factory=dict)  # Article 7 category → people; sensitive
 
 
 @dataclass
@@ -85,7 +85,8 @@ class Coverage:
     districts: list[PlaceRow]
     communes: list[PlaceRow]
     villages: list[PlaceRow]
-    sessions: list[SessionPoint]
+    sessions: list[SessionPoint]  # none for viewers: a point with a date and a count is an individual record
+    totals: Counts = field(default_factory=Counts)  # the whole area (protected for viewers)
     stale_days: int | None = None
 
     @property
@@ -163,13 +164,14 @@ def coverage(
             counts.sessions += 1
             counts.participants += fact.participants_total or 0
             counts.women += fact.participants_women or 0
-            counts.ethnic += fact.participants_ethnic or 0
+            counts.ethnic = int(counts.ethnic) + (fact.participants_ethnic or 0)
             counts.requests_received += fact.requests_received or 0
             counts.requests_accepted += fact.requests_accepted or 0
     _people(session, scheme, start, end, survivors, by_key)
+    totals = _totals([by_key.get(("commune", c.code), Counts()) for c in communes], viewer)
     if viewer:
         for counts in by_key.values():
-            counts.categories = {k: suppress(v) for k, v in counts.categories.items()}
+            protect(counts)
 
     def row(
         level: str,
@@ -237,8 +239,9 @@ def coverage(
                 f.participants_total,
             )
             for f in in_period
-            if f.lat is not None and f.lon is not None and _in_area(scheme, f, commune_codes)
+            if not viewer and f.lat is not None and f.lon is not None and _in_area(scheme, f, commune_codes)
         ],
+        totals=totals,
         stale_days=stale_days,
     )
 
@@ -264,8 +267,39 @@ def report(cov: Coverage, flags: Sequence[object] = ()) -> dict[str, Any]:
 
 
 def suppress(value: int | str) -> int | str:
-    """Small-cell suppression for sensitive counts: 1-4 become "<5" (0 stays 0: nobody to identify)."""
-    return "<5" if isinstance(value, int) and 0 < value < SUPPRESS_BELOW else value
+    """Disclosure control for a sensitive count shown to viewers: 1-4 become "<5"; larger counts are rounded to a
+    multiple of 5, so that differences between overlapping figures (a commune minus its villages, two periods)
+    cannot recover a small count; 0 stays 0."""
+    if not isinstance(value, int) or value == 0:
+        return value
+    if value < SUPPRESS_BELOW:
+        return "<5"
+    return SUPPRESS_BELOW * round(value / SUPPRESS_BELOW)
+
+
+def protect(counts: Counts) -> None:
+    """Apply disclosure control to the sensitive counts of a place (people, ethnic minority, Article 7)."""
+    counts.people = suppress(counts.people)
+    counts.ethnic = suppress(counts.ethnic)
+    counts.categories = {k: suppress(v) for k, v in counts.categories.items()}
+
+
+def _totals(rows: list[Counts], viewer: bool) -> Counts:
+    """The area's totals, summed from the raw commune counts (before any protection), then protected for viewers."""
+    total = Counts()
+    for counts in rows:
+        total.sessions += counts.sessions
+        total.participants += counts.participants
+        total.women += counts.women
+        total.ethnic = int(total.ethnic) + int(counts.ethnic)
+        total.requests_received += counts.requests_received
+        total.requests_accepted += counts.requests_accepted
+        total.people = int(total.people) + int(counts.people)
+        for key, value in counts.categories.items():
+            total.categories[key] = int(total.categories.get(key, 0)) + int(value)
+    if viewer:
+        protect(total)
+    return total
 
 
 def _keys(
@@ -308,7 +342,7 @@ def _people(
         village = survivors.get(person.village_code or "", person.village_code)
         for key in _keys(scheme, person.commune_code, person.old_commune_code, person.old_district_code, village):
             counts = by_key[key]
-            counts.people += 1
+            counts.people = int(counts.people) + 1
             for category in categories[person.submission_id]:
                 counts.categories[category] = int(counts.categories.get(category, 0)) + 1
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -31,6 +31,8 @@ def parse_query(user: WebUser, start: str | None, end: str | None, scheme: str |
         last = date.fromisoformat(end) if end else today
     except ValueError as error:
         raise BadRequest("Ngày không hợp lệ (YYYY-MM-DD).", f"Invalid date: {error}") from error
+    if user.role == "viewer":
+        first, last = _quarter_start(first), _quarter_end(last)  # no single-day windows onto sensitive counts
     chosen = scheme if scheme in ("old", "new") else (user.area_scheme or "new")
     return Query(first, last, chosen, area or (user.area_code if chosen == user.area_scheme else None))
 
@@ -41,3 +43,12 @@ def user_coverage(session: Session, user: WebUser, query: Query) -> Coverage:
         raise Forbidden("Địa bàn này nằm ngoài phạm vi của bạn.", "This area is outside yours.")
     return coverage(session, start=query.start, end=query.end, scheme=query.scheme, area_code=query.area,
                     stale_days=90, viewer=user.role == "viewer")  # fmt: skip
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _quarter_end(day: date) -> date:
+    month = 3 * ((day.month - 1) // 3) + 3
+    return (date(day.year + 1, 1, 1) if month == 12 else date(day.year, month + 1, 1)) - timedelta(days=1)

@@ -59,6 +59,11 @@ def install(app: FastAPI, settings: Settings) -> None:
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         return render(request, BadRequest("Yêu cầu không hợp lệ.", f"Invalid request: {error.errors()}"))
 
+    @app.exception_handler(ValueError)
+    async def bad_value(request: Request, error: ValueError) -> Response:
+        # Services refuse bad input with ValueError (a village without a name, an unknown status...).
+        return render(request, BadRequest("Dữ liệu không hợp lệ.", str(error)))
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         # Whatever went wrong, a phone gets an OpenRosaResponse it can show, and nothing was half-stored:
@@ -67,7 +72,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         return render(
             request,
             TgplError(
-                "Máy chủ gặp lỗi, phiếu chưa được lưu. Hãy gửi lại sau; nếu vẫn lỗi, báo điều phối viên.",
-                "The server failed; nothing was stored. Send again later.",
+                "Máy chủ gặp lỗi, yêu cầu chưa được thực hiện. Hãy thử lại sau; nếu vẫn lỗi, báo quản trị viên.",
+                "The server failed and did not carry out the request. Try again later.",
             ),
         )

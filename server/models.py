@@ -90,6 +90,7 @@ class WebUser(SQLModel, table=True):
     area_scheme: str | None = Field(default=None, max_length=8)  # old | new, with area_code: the user's area
     area_code: str | None = Field(default=None, max_length=16)
     failed_logins: int = 0
+    session_version: int = 0  # raised by signing out: every session cookie issued before stops working
     locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     api_token_hash: str | None = Field(default=None, max_length=64, unique=True)  # for scripts and dashboards
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

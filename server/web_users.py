@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from server.errors import Conflict, Forbidden
 from server.models import Audit, Place, WebUser, utcnow
@@ -69,35 +70,53 @@ def verify_password(user: WebUser, password: str) -> bool:
 
 
 def sign_in(*, session: Session, username: str, password: str) -> WebUser:
-    """The user, when the password is right and the account not locked; locks after repeated failures."""
+    """The user, when the password is right and the account not locked.
+
+    Each attempt is counted before the password is checked, in one atomic update, so parallel guesses cannot slip
+    past the limit; the fifth failure locks the account for 15 minutes. The answer is the same for an unknown user,
+    a wrong password and a locked account.
+    """
+    refused = Forbidden(
+        "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa (15 phút sau 5 lần sai).",
+        "Wrong username or password, or the account is locked (15 minutes after 5 failures).",
+        code="403.2",
+    )
     user = session.exec(select(WebUser).where(WebUser.username == username.strip())).first()
     now = utcnow()
-    refused = Forbidden("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.", code="403.2")
     if user is None:
         PasswordHasher().hash(password)  # the same work as for a real account: no timing hint
-        raise refused
-    locked = _is_locked(user, now)
-    if locked or not verify_password(user, password):
-        if not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until, user.failed_logins = now + LOCKOUT, 0
-                session.add(Audit(action="web_user.lockout", actor="web", subject=f"web_user:{user.id}"))
-        session.add(user)
+        session.add(Audit(action="web_user.login_failed", actor="web", subject=f"username:{username.strip()[:64]}"))
         session.commit()
-        if locked or _is_locked(user, now):
-            raise Forbidden(
-                "Tài khoản tạm khóa 15 phút vì đăng nhập sai nhiều lần.",
-                "Account locked for 15 minutes after repeated failed logins.",
-                code="403.3",
-            )
         raise refused
-    user.failed_logins, user.locked_until = 0, None
-    session.add(user)
+    attempts = session.execute(
+        update(WebUser).where(col(WebUser.id) == user.id).values(failed_logins=col(WebUser.failed_logins) + 1)
+        .returning(col(WebUser.failed_logins), col(WebUser.locked_until))
+    ).one()  # fmt: skip
+    session.commit()
+    locked = _is_locked(attempts[1], now)
+    if locked or attempts[0] > MAX_FAILURES or not verify_password(user, password):
+        if attempts[0] >= MAX_FAILURES and not locked:
+            session.execute(
+                update(WebUser).where(col(WebUser.id) == user.id).values(locked_until=now + LOCKOUT, failed_logins=0)
+            )
+            session.add(Audit(action="web_user.lockout", actor="web", subject=f"web_user:{user.id}"))
+        session.add(Audit(action="web_user.login_failed", actor="web", subject=f"web_user:{user.id}"))
+        session.commit()
+        raise refused
+    session.execute(update(WebUser).where(col(WebUser.id) == user.id).values(failed_logins=0, locked_until=None))
     session.add(Audit(action="web_user.login", actor=f"web_user:{user.id}", subject=f"web_user:{user.id}"))
     session.commit()
     session.refresh(user)
     return user
+
+
+def sign_out_everywhere(*, session: Session, user: WebUser) -> None:
+    """End every session of a user (raises their session version); audited."""
+    session.execute(
+        update(WebUser).where(col(WebUser.id) == user.id).values(session_version=col(WebUser.session_version) + 1)
+    )
+    session.add(Audit(action="web_user.logout", actor=f"web_user:{user.id}", subject=f"web_user:{user.id}"))
+    session.commit()
 
 
 def new_api_token(*, session: Session, username: str, actor: str = "cli") -> str:
@@ -119,9 +138,8 @@ def user_by_api_token(*, session: Session, token: str) -> WebUser | None:
     return session.exec(select(WebUser).where(WebUser.api_token_hash == digest)).first()
 
 
-def _is_locked(user: WebUser, now: datetime) -> bool:
-    """Whether the account is locked now (SQLite hands datetimes back without their zone: they are UTC)."""
-    until = user.locked_until
+def _is_locked(until: datetime | None, now: datetime) -> bool:
+    """Whether a lock lasts beyond now (SQLite hands datetimes back without their zone: they are UTC)."""
     if until is None:
         return False
     return (until if until.tzinfo else until.replace(tzinfo=UTC)) > now

@@ -9,17 +9,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from server.deps import SessionDep
 from server.errors import Forbidden
-from server.web.security import sign_in_session, verify_csrf
+from server.web.security import AnyUser, sign_in_session, verify_csrf
 from server.web.templating import page
-from server.web_users import sign_in
+from server.web_users import sign_in, sign_out_everywhere
 
 router = APIRouter(include_in_schema=False)
 
 
 def _local(next_url: str) -> str:
-    """Only redirect to a path of this site (no open redirect)."""
+    """Only redirect to a path of this site: no scheme, no host, not '//host' or '/\\host', no control characters."""
     parts = urlsplit(next_url or "/")
-    return next_url if not parts.scheme and not parts.netloc and next_url.startswith("/") else "/"
+    safe = (
+        next_url.startswith("/")
+        and not next_url.startswith(("//", "/\\"))
+        and not parts.scheme
+        and not parts.netloc
+        and all(ch.isprintable() and ch != "\\" for ch in next_url)
+    )
+    return next_url if safe else "/"
 
 
 @router.get("/login")
@@ -50,9 +57,10 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: str = Form("")) -> Response:
-    """End the session."""
+def logout(request: Request, user: AnyUser, session: SessionDep, csrf: str = Form("")) -> Response:
+    """End the session, and every other session cookie of this user (they are not kept on the server)."""
     verify_csrf(request, csrf)
+    sign_out_everywhere(session=session, user=user)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

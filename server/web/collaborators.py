@@ -16,7 +16,7 @@ from server.collect_qr import collect_settings, encode_settings, write_png
 from server.deps import SessionDep, SettingsDep
 from server.models import Submission, WebUser
 from server.publish import list_forms
-from server.web.security import Staff, verify_csrf
+from server.web.security import WholeProvince, verify_csrf
 from server.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -45,13 +45,13 @@ def _render(request: Request, session: Session, user: WebUser, created: dict[str
 
 
 @router.get("/collaborators", response_class=HTMLResponse)
-def collaborators(request: Request, user: Staff, session: SessionDep) -> HTMLResponse:
+def collaborators(request: Request, user: WholeProvince, session: SessionDep) -> HTMLResponse:
     """The app users, their form limits and their last submissions."""
     return _render(request, session, user)
 
 
 @router.post("/collaborators", response_class=HTMLResponse)
-async def create(request: Request, user: Staff, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+async def create(request: Request, user: WholeProvince, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """Create an app user and show its QR code (the token is never shown again)."""
     form = await request.form()
     verify_csrf(request, str(form.get("csrf", "")))
@@ -66,7 +66,7 @@ async def create(request: Request, user: Staff, session: SessionDep, settings: S
 
 
 @router.post("/collaborators/{app_user_id}/revoke")
-def revoke_app_user(request: Request, app_user_id: int, user: Staff, session: SessionDep,
+def revoke_app_user(request: Request, app_user_id: int, user: WholeProvince, session: SessionDep,
                     csrf: str = Form("")) -> Response:  # fmt: skip
     """Revoke a phone: its next request is refused."""
     verify_csrf(request, csrf)

@@ -29,14 +29,7 @@ def dashboard(
     query = parse_query(user, request.query_params.get("from", start), request.query_params.get("to", end), scheme,
                         area)  # fmt: skip
     cov = user_coverage(session, user, query)
-    rows = cov.communes
-    totals = {
-        "sessions": sum(r.counts.sessions for r in rows),
-        "participants": sum(r.counts.participants for r in rows),
-        "women": sum(r.counts.women for r in rows),
-        "ethnic": sum(r.counts.ethnic for r in rows),
-        "people": sum(r.counts.people for r in rows),
-    }
+    totals = cov.totals
     flags = None
     if user.role in ("admin", "coordinator"):
         allowed = user_communes(session, user)

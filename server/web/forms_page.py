@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
 from pathlib import Path
 
 from fastapi import APIRouter, Form, Request
@@ -13,11 +15,11 @@ from starlette.datastructures import UploadFile
 
 from forms.build import build_xlsform
 from server.deps import EngineDep, SessionDep, StoreDep
-from server.errors import TgplError
+from server.errors import TgplError, TooLarge
 from server.models import WebUser
 from server.publish import list_forms, publish_xform, set_state
 from server.submissions import counts_by_form
-from server.web.security import Admin, Staff, verify_csrf
+from server.web.security import Admin, WholeProvince, verify_csrf
 from server.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -29,8 +31,18 @@ def _render(request: Request, session: Session, user: WebUser, **extra: object) 
     return page(request, "forms.html", user=user, forms=list_forms(session), counts=counts, **extra)  # type: ignore[arg-type]
 
 
+def _plausible_xlsx(data: bytes) -> bool:
+    """An .xlsx is a zip: refuse one that is not, or that would expand past 100 MB (a zip bomb) before parsing."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile:
+        return False
+    return len(entries) <= 1000 and sum(e.file_size for e in entries) <= 100 * 1024 * 1024
+
+
 @router.get("/forms", response_class=HTMLResponse)
-def forms_page(request: Request, user: Staff, session: SessionDep) -> HTMLResponse:
+def forms_page(request: Request, user: WholeProvince, session: SessionDep) -> HTMLResponse:
     """Every form with its current version, state and submission count."""
     return _render(request, session, user)
 
@@ -38,6 +50,9 @@ def forms_page(request: Request, user: Staff, session: SessionDep) -> HTMLRespon
 @router.post("/forms", response_class=HTMLResponse)
 async def upload(request: Request, user: Admin, engine: EngineDep, store: StoreDep) -> HTMLResponse:
     """Publish an uploaded XLSForm (pyxform, then ODK Validate); errors are shown in plain words."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > 3 * MAX_UPLOAD:
+        raise TooLarge("Tệp tải lên quá lớn.", "The upload is too large.")
     form = await request.form(max_files=50)
     verify_csrf(request, str(form.get("csrf", "")))
     xlsform = form.get("xlsform")
@@ -49,6 +64,9 @@ async def upload(request: Request, user: Admin, engine: EngineDep, store: StoreD
         files = {Path(m.filename or "").name: await m.read(MAX_UPLOAD + 1) for m in media}
         if len(data) > MAX_UPLOAD or any(len(v) > MAX_UPLOAD for v in files.values()):
             return _render(request, session, user, error="> 20 MB")
+
+        if not _plausible_xlsx(data):
+            return _render(request, session, user, error="XLSForm: not an .xlsx file, or it expands to over 100 MB")
 
         def publish() -> str:
             with tempfile.TemporaryDirectory() as tmp:

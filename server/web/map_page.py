@@ -10,6 +10,7 @@ from server.coverage_access import parse_query, user_coverage
 from server.deps import SessionDep
 from server.errors import NotFound
 from server.web.security import AnyUser, lang_of
+from server.web.templating import PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
 ASSET_BASE = "/static/map"
@@ -21,8 +22,7 @@ def coverage_map(request: Request, user: AnyUser, session: SessionDep, scheme: s
     """The map of the period and area chosen on the dashboard."""
     query = parse_query(user, request.query_params.get("from"), request.query_params.get("to"), scheme, area or None)
     cov = user_coverage(session, user, query)
-    return HTMLResponse(page_html(cov, lang=lang_of(request), asset_base=ASSET_BASE),
-                        headers={"Cache-Control": "no-store"})  # fmt: skip
+    return HTMLResponse(page_html(cov, lang=lang_of(request), asset_base=ASSET_BASE), headers=PAGE_HEADERS)
 
 
 @router.get(ASSET_BASE + "/{name:path}")

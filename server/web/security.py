@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -37,9 +38,10 @@ def secret_key(settings: Settings) -> str:
 
 def current_user(request: Request, session: SessionDep) -> WebUser:
     """The signed-in user, or LoginRequired."""
-    user_id = request.session.get("uid")
+    user_id, issued = request.session.get("uid"), request.session.get("iat")
     user = session.get(WebUser, user_id) if isinstance(user_id, int) else None
-    if user is None or request.session.get("pw") != _fingerprint(user):
+    expired = not isinstance(issued, int) or time.time() - issued > SESSION_SECONDS  # absolute, not sliding
+    if user is None or expired or request.session.get("pw") != _fingerprint(user):
         request.session.clear()
         raise LoginRequired
     return user
@@ -56,9 +58,20 @@ def require(*roles: str) -> Callable[[WebUser], WebUser]:
     return check
 
 
+def require_whole_province(user: Annotated[WebUser, Depends(require("admin", "coordinator"))]) -> WebUser:
+    """Staff not limited to an area: phones and forms are not tied to one area, so only they manage them."""
+    if user.area_code is not None:
+        raise Forbidden(
+            "Chỉ điều phối viên toàn tỉnh quản lý máy và biểu mẫu.",
+            "Only coordinators without an area limit manage phones and forms.",
+        )
+    return user
+
+
 AnyUser = Annotated[WebUser, Depends(current_user)]
 Staff = Annotated[WebUser, Depends(require("admin", "coordinator"))]
 Admin = Annotated[WebUser, Depends(require("admin"))]
+WholeProvince = Annotated[WebUser, Depends(require_whole_province)]
 
 
 def csrf_token(request: Request) -> str:
@@ -81,12 +94,12 @@ def sign_in_session(request: Request, user: WebUser) -> None:
     """Start a fresh session for the user (a new CSRF token too: no fixation)."""
     lang = request.session.get("lang", "vi")
     request.session.clear()
-    request.session.update({"uid": user.id, "pw": _fingerprint(user), "lang": lang})
+    request.session.update({"uid": user.id, "pw": _fingerprint(user), "lang": lang, "iat": int(time.time())})
 
 
 def _fingerprint(user: WebUser) -> str:
-    """Changes when the password changes, so a password change ends every other session."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Changes when the password changes or the user signs out, ending every session cookie issued before."""
+    return hashlib.sha256(f"{user.password_hash}:{user.session_version}".encode()).hexdigest()[:16]
 
 
 def lang_of(request: Request) -> str:

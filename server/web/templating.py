@@ -13,6 +13,13 @@ from server.models import WebUser
 from server.web.i18n import translate
 from server.web.security import csrf_token, lang_of
 
+PAGE_HEADERS = {  # no caching of personal data; no framing by other sites (clickjacking)
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -24,5 +31,5 @@ def page(request: Request, name: str, *, user: WebUser | None, status: int = 200
         name,
         {"lang": lang, "t": lambda key: translate(key, lang), "user": user, "csrf": csrf_token(request), **context},
         status_code=status,
-        headers={"Cache-Control": "no-store"},
+        headers=PAGE_HEADERS,
     )

@@ -46,15 +46,21 @@ PAGES = [
     ("GET /submissions", (303, 403, 200, 200, 200)),
     ("GET /submissions/{submission}", (303, 403, 200, 200, 403)),
     ("GET /villages", (303, 403, 200, 200, 200)),
-    ("GET /collaborators", (303, 403, 200, 200, 200)),
-    ("GET /forms", (303, 403, 200, 200, 200)),
+    ("GET /collaborators", (303, 403, 200, 200, 403)),
+    ("GET /forms", (303, 403, 200, 200, 403)),
+    ("GET /map", (303, 200, 200, 200, 200)),
+    ("GET /map?scheme=old&area=060", (303, 200, 200, 200, 403)),
+    ("GET /submissions/{submission}/attachments/nope.jpg", (303, 403, 404, 404, 403)),
     ("GET /downloads", (303, 200, 200, 200, 200)),
     ("GET /forms/tgpl_session/codebook.md", (303, 403, 200, 200, 200)),
     ("POST /villages/{pac_nam}/rename", (303, 403, 303, 303, 403)),
     ("POST /villages/{ngan_son}/rename", (303, 403, 303, 303, 303)),
+    ("POST /villages/{pac_nam}/retire", (303, 403, 303, 303, 403)),
+    ("POST /villages/{ngan_son}/confirm", (303, 403, 303, 303, 303)),
     ("POST /submissions/{submission}/review", (303, 403, 303, 303, 403)),
     ("POST /forms/tgpl_session/open", (303, 403, 403, 303, 403)),
-    ("POST /collaborators/{app_user}/revoke", (303, 403, 303, 303, 303)),
+    ("POST /collaborators/{app_user}/revoke", (303, 403, 303, 303, 403)),
+    ("POST /collaborators", (303, 403, 200, 200, 403)),
 ]
 API = [
     ("/api/coverage", (401, 200, 200, 200, 200)),
@@ -92,13 +98,39 @@ def test_api_by_role(web: Web, world: dict[str, str], backan: Session, path: str
 
 def test_an_area_coordinator_sees_only_the_area(web: Web, world: dict[str, str]) -> None:
     browser = web.browser("ngan_son")
-    villages = browser.http.get("/villages").text
+    response = browser.http.get("/villages")
+    assert response.status_code == 200
+    villages = response.text
     assert world["ngan_son"] in villages
     assert world["pac_nam"] not in villages
     assert "Huyện Ngân Sơn" in browser.http.get("/").text
-    assert browser.http.get("/submissions").text.count('href="/submissions/') == 0  # the session was in Pác Nặm
+    submissions = browser.http.get("/submissions")
+    assert submissions.status_code == 200
+    assert submissions.text.count('href="/submissions/') == 0  # the session was in Pác Nặm
 
 
 def test_openapi_schema_lists_the_api(web: Web) -> None:
     schema = httpx.get(f"{web.live.base}/api/openapi.json").json()
     assert {"/api/coverage", "/api/villages", "/api/submissions"} <= set(schema["paths"])
+
+
+def test_viewers_get_protected_counts_over_whole_quarters(web: Web, world: dict[str, str], backan: Session) -> None:
+    person_form = build_xlsform(BUILTIN_FORMS / "tgpl_person.xlsx")
+    publish_xform(session=backan, store=web.live.store, xform=person_form.xform, media={})
+    phone, _ = create_app_user(session=backan, name="Intake")
+    for category in ("kk_hiv", "kk_hiv", "ho_ngheo kk_hiv", "ho_ngheo", "ho_ngheo", "ho_ngheo", "ho_ngheo"):
+        values = {"intake_date": "2026-11-20", "commune": "01864", "consent": "dong_y", "art7": category}
+        receive(session=backan, store=web.live.store, app_user=phone, parts={}, xml=fill(person_form.xform, values))
+    headers = {"Authorization": f"Bearer {new_api_token(session=backan, username='viewer')}"}
+    report = httpx.get(f"{web.live.base}/api/coverage?from=2026-11-20&to=2026-11-20&area=01864", headers=headers).json()
+    assert (report["from"], report["to"]) == ("2026-10-01", "2026-12-31")  # a whole quarter, not one day
+    (commune,) = report["communes"]
+    assert commune["counts"]["categories"] == {"kk_hiv": "<5", "ho_ngheo": 5}  # 3 and 5 people
+    assert commune["counts"]["people"] == 5  # 7 rounded to a multiple of 5
+    staff = {"Authorization": f"Bearer {new_api_token(session=backan, username='coord')}"}
+    exact = httpx.get(f"{web.live.base}/api/coverage?from=2026-11-20&to=2026-11-20&area=01864", headers=staff).json()
+    assert exact["communes"][0]["counts"]["people"] == 7
+    viewer = web.browser("viewer")
+    page = viewer.http.get("/map?area=01864&from=2026-11-20&to=2026-11-20")
+    assert page.status_code == 200
+    assert '"sessions": []' in page.text or "Buổi trợ giúp (điểm GPS)" not in page.text  # no individual sessions

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import Session, select
+
+from server.models import Audit
 from tests.server.web.conftest import PASSWORD, Web
 
 
@@ -19,8 +24,12 @@ def test_sign_in_and_out(web: Web) -> None:
     assert "httponly" in signed.headers["set-cookie"].lower()
     assert "samesite=lax" in signed.headers["set-cookie"].lower()
     assert "Tổng quan" in browser.http.get("/").text
+    stolen = dict(browser.http.cookies)
     assert browser.post("/logout").status_code == 303
     assert browser.http.get("/").status_code == 303
+    replay = web.browser()
+    replay.http.cookies.update(stolen)
+    assert replay.http.get("/submissions").status_code == 303  # a copy of the cookie no longer works
 
 
 def test_wrong_passwords_lock_the_account(web: Web) -> None:
@@ -49,9 +58,33 @@ def test_redirects_after_sign_in_stay_on_the_site(web: Web) -> None:
     response = browser.http.post("/login", data={"username": "coord", "password": PASSWORD, "csrf": browser.csrf(),
                                                  "next": "https://evil.example/x"})  # fmt: skip
     assert response.headers["location"] == "/"
+    for evil in ("///evil.example/p", "/\\evil.example", "//evil.example"):
+        assert browser.http.get(f"/lang/vi?next={evil}").headers["location"] == "/"
 
 
 def test_english_switch(web: Web) -> None:
     browser = web.browser("viewer")
     browser.http.get("/lang/en?next=/")
     assert "Dashboard" in browser.http.get("/").text
+
+
+def test_parallel_guesses_cannot_pass_the_lockout(web: Web) -> None:
+    browser = web.browser()
+    token = browser.csrf()
+
+    def guess(n: int) -> int:
+        response = browser.http.post("/login", data={"username": "coord", "password": f"sai-{n}", "csrf": token})
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(guess, range(24))) == {403}
+    assert browser.login("coord").status_code == 403  # locked, whatever the order the guesses arrived in
+    with Session(web.live.engine) as session:
+        failures = session.exec(select(Audit).where(Audit.action == "web_user.login_failed")).all()
+        assert len(failures) >= 24
+
+
+def test_pages_cannot_be_framed_by_other_sites(web: Web) -> None:
+    response = web.browser("coord").http.get("/")
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    assert response.headers["content-security-policy"] == "frame-ancestors 'self'"
