@@ -15,7 +15,6 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from forms.build import build_xlsform
 from server.app_users import create_app_user
 from server.collect_qr import collect_settings, encode_settings, write_png
 from server.config import Settings
@@ -73,6 +72,8 @@ def fail(error: TgplError, as_json: bool) -> typer.Exit:
 
 def publish_xlsform(ctx: Context, session: Session, path: Path, media: list[Path]) -> tuple[Published, list[str]]:
     """Build an XLSForm (pyxform + ODK Validate) and publish it with its media files."""
+    from forms.build import build_xlsform  # pyxform is slow to import: only the commands that build pay for it
+
     built = build_xlsform(path)
     files = {m.name: m.read_bytes() for m in media}
     published = publish_xform(session=session, store=ctx.store, xform=built.xform, media=files)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from maps import standalone_html
 from server.cli.context import JsonOption, context, emit, fail
 from server.coverage import coverage
 from server.errors import TgplError
@@ -33,6 +32,8 @@ def map_command(
             cov = coverage(session, start=first, end=last, scheme=scheme, area_code=area, stale_days=90)
     except TgplError as error:
         raise fail(error, as_json) from error
+    from maps import standalone_html  # folium is only needed here
+
     html = standalone_html(cov, lang=lang)
     out.write_text(html, encoding="utf-8")
     emit(as_json, {"out": str(out.resolve()), "bytes": len(html.encode()), "communes": len(cov.communes),

@@ -10,7 +10,6 @@ import uvicorn
 from sqlmodel import Session, select
 
 from server import logs
-from server.app import create_app
 from server.app_users import hash_token
 from server.cli.context import (
     Context,
@@ -116,6 +115,8 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default TGPL_PORT or 8000)."),
 ) -> None:
     """Serve OpenRosa for phones (refuses an unmigrated database)."""
+    from server.app import create_app  # the web stack is only needed to serve
+
     ctx = context()
     try:
         app = create_app(ctx.settings, engine=ctx.engine)
