@@ -12,7 +12,7 @@ run: $(VENV)/.run-deps
 	$(BIN)/tgpl serve
 
 test: $(VENV)/.test-deps $(WEBFORMS)/node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
