@@ -26,9 +26,11 @@ def fill(
     root = copy.deepcopy(next(iter(next(e for e in model if local(e.tag) == "instance"))))
     for name, rows in (repeats or {}).items():
         parent = next(p for p in root.iter() if any(local(c.tag) == name for c in p))
-        template = next(c for c in parent if local(c.tag) == name)
+        copies = [c for c in parent if local(c.tag) == name]  # pyxform writes a jr:template and a first instance
+        template = copies[0]
         position = list(parent).index(template)
-        parent.remove(template)
+        for copy_ in copies:
+            parent.remove(copy_)
         for offset, row in enumerate(rows):
             item = copy.deepcopy(template)
             item.attrib.pop(JR_TEMPLATE, None)

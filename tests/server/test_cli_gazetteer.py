@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,16 @@ def test_map_file_is_self_contained(ready: dict[str, str], tmp_path: Path) -> No
     html = out.read_text(encoding="utf-8")
     assert "Xã Bằng Thành" in html or json.dumps("Xã Bằng Thành")[1:-1] in html  # as text or in the map's script
     assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', html) == []  # everything inlined
+
+
+def test_export_csv_zip_from_the_command_line(ready: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "phien.zip"
+    report = tgpl_json(ready, "export", "csv", "tgpl_session", "--out", str(out), "--no-attachments")
+    assert (report["submissions"], report["rows"]["tgpl_session.csv"]) == (0, 0)
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["tgpl_session-team.csv", "tgpl_session.csv"]
+        header = archive.read("tgpl_session.csv").decode("utf-8")
+    assert header.startswith("\ufeffSubmissionDate,session_type,")
+    assert header.rstrip("\n").endswith("KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,"
+                                        "ReviewState,DeviceID,Edits,FormVersion")  # fmt: skip
+    assert "gps-Latitude,gps-Longitude,gps-Altitude,gps-Accuracy" in header

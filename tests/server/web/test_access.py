@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from functools import cache
 
 import httpx
@@ -53,6 +55,7 @@ PAGES = [
     ("GET /submissions/{submission}/attachments/nope.jpg", (303, 403, 404, 404, 403)),
     ("GET /downloads", (303, 200, 200, 200, 200)),
     ("GET /forms/tgpl_session/codebook.md", (303, 403, 200, 200, 200)),
+    ("GET /forms/tgpl_session/submissions.csv.zip", (303, 403, 200, 200, 200)),
     ("POST /villages/{pac_nam}/rename", (303, 403, 303, 303, 403)),
     ("POST /villages/{ngan_son}/rename", (303, 403, 303, 303, 303)),
     ("POST /villages/{pac_nam}/retire", (303, 403, 303, 303, 403)),
@@ -134,3 +137,13 @@ def test_viewers_get_protected_counts_over_whole_quarters(web: Web, world: dict[
     page = viewer.http.get("/map?area=01864&from=2026-11-20&to=2026-11-20")
     assert page.status_code == 200
     assert '"sessions": []' in page.text or "Buổi trợ giúp (điểm GPS)" not in page.text  # no individual sessions
+
+
+def test_an_area_coordinators_export_holds_only_the_area(web: Web, world: dict[str, str]) -> None:
+    everything = web.browser("coord").http.get("/forms/tgpl_session/submissions.csv.zip")
+    area = web.browser("ngan_son").http.get("/forms/tgpl_session/submissions.csv.zip")
+    assert everything.headers["content-disposition"] == 'attachment; filename="tgpl_session.csv.zip"'
+    with zipfile.ZipFile(io.BytesIO(everything.content)) as archive:
+        assert archive.read("tgpl_session.csv").decode("utf-8-sig").count("\n") == 2  # header + the session
+    with zipfile.ZipFile(io.BytesIO(area.content)) as archive:
+        assert archive.read("tgpl_session.csv").decode("utf-8-sig").count("\n") == 1  # the session was in Pác Nặm
