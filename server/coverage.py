@@ -142,24 +142,17 @@ def coverage(
     in_period = [f for f in facts if f.session_date is not None and f.session_date >= start]
     by_key: dict[tuple[str, str], Counts] = defaultdict(Counts)
     last: dict[tuple[str, str], date] = {}
+
+    def fact_keys(fact: SessionFact) -> Iterable[tuple[str, str]]:
+        village = survivors.get(fact.village_code or "", fact.village_code)
+        return _keys(scheme, fact.commune_code, fact.old_commune_code, fact.old_district_code, village)
+
     for fact in facts:
-        for key in _keys(
-            scheme,
-            fact.commune_code,
-            fact.old_commune_code,
-            fact.old_district_code,
-            survivors.get(fact.village_code or "", fact.village_code),
-        ):
+        for key in fact_keys(fact):
             if fact.session_date is not None and (key not in last or fact.session_date > last[key]):
                 last[key] = fact.session_date
     for fact in in_period:
-        for key in _keys(
-            scheme,
-            fact.commune_code,
-            fact.old_commune_code,
-            fact.old_district_code,
-            survivors.get(fact.village_code or "", fact.village_code),
-        ):
+        for key in fact_keys(fact):
             counts = by_key[key]
             counts.sessions += 1
             counts.participants += fact.participants_total or 0

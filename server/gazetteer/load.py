@@ -59,6 +59,13 @@ def _place(scheme: str, level: str, code: str, unit_type: str, short: str, **ext
     return row
 
 
+def _province(scheme: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A province row of either structure (both tables of the package name provinces alike)."""
+    return _place(scheme, "province", row["provinceCode"], _type_of(row["province"], row["provinceShort"]),
+                  row["provinceShort"], province_code=row["provinceCode"], lat=row["provinceLat"],
+                  lon=row["provinceLon"])  # fmt: skip
+
+
 def read_official_units(provinces: Sequence[str] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Places and successor rows for the old provinces given by code (all of Vietnam when None)."""
     from vietnamadminunits.converter.converter_2025 import (  # imported late: it reads its data files on import
@@ -101,16 +108,7 @@ def read_official_units(provinces: Sequence[str] | None) -> tuple[list[dict[str,
 
     places: dict[tuple[str, str, str], dict[str, Any]] = {}
     for r in legacy:
-        places[("old", "province", r["provinceCode"])] = _place(
-            "old",
-            "province",
-            r["provinceCode"],
-            _type_of(r["province"], r["provinceShort"]),
-            r["provinceShort"],
-            province_code=r["provinceCode"],
-            lat=r["provinceLat"],
-            lon=r["provinceLon"],
-        )
+        places[("old", "province", r["provinceCode"])] = _province("old", r)
         places[("old", "district", r["districtCode"])] = _place(
             "old",
             "district",
@@ -138,16 +136,7 @@ def read_official_units(provinces: Sequence[str] | None) -> tuple[list[dict[str,
     for r in new_units.values():
         if r["wardCode"] not in new_codes:
             continue
-        places[("new", "province", r["provinceCode"])] = _place(
-            "new",
-            "province",
-            r["provinceCode"],
-            _type_of(r["province"], r["provinceShort"]),
-            r["provinceShort"],
-            province_code=r["provinceCode"],
-            lat=r["provinceLat"],
-            lon=r["provinceLon"],
-        )
+        places[("new", "province", r["provinceCode"])] = _province("new", r)
         places[("new", "commune", r["wardCode"])] = _place(
             "new",
             "commune",
