@@ -12,11 +12,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from pyxform.xls2xform import convert
 
 from forms.build import BuiltForm, build_xlsform
 from forms.xform import read_xform
-from tests.forms.xform_paths import NS, XForm
+from tests.forms.xform_paths import NS, XForm, isolated
 
 XLSX = Path(__file__).resolve().parents[2] / "forms" / "xlsform" / "tgpl_person.xlsx"
 VI, EN = "Tiếng Việt (vi)", "English (en)"
@@ -266,14 +265,6 @@ def built(java: None) -> BuiltForm:
 def form(built: BuiltForm) -> XForm:
     """The built XForm, ready for XPath lookups."""
     return XForm.parse(built.xform)
-
-
-def isolated(markdown: str) -> XForm:
-    """A rule shown alone: a markdown XLSForm through pyxform, which must not warn."""
-    warnings: list[str] = []
-    result = convert(xlsform=markdown, file_type=".md", warnings=warnings)
-    assert warnings == []
-    return XForm.parse(result.xform.encode("utf-8"))
 
 
 def test_the_xlsx_converts_without_warnings_and_passes_odk_validate(built: BuiltForm) -> None:

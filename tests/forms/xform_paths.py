@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
+from pyxform.xls2xform import convert
 
 NS = {
     "h": "http://www.w3.org/1999/xhtml",
@@ -116,3 +117,11 @@ class XForm:
 
         walk(self.primary(), "/data")
         return paths
+
+
+def isolated(markdown: str) -> XForm:
+    """A rule shown alone: a markdown XLSForm through pyxform, which must not warn."""
+    warnings: list[str] = []
+    result = convert(xlsform=markdown, file_type=".md", warnings=warnings)
+    assert warnings == []
+    return XForm.parse(result.xform.encode("utf-8"))
