@@ -28,10 +28,15 @@ def _own(session: Session, user: WebUser, code: str) -> Village:
 @router.get("/villages", response_class=HTMLResponse)
 def villages(request: Request, user: Staff, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """Proposals first, each with the villages it may duplicate; then the confirmed villages."""
-    proposals = [
-        {"village": v, "suggestions": registry.suggest_duplicates(session, v, max_meters=settings.village_match_meters)}
-        for v in visible_villages(session, user, "proposed")
-    ]
+    proposals = []
+    for village in visible_villages(session, user, "proposed"):
+        suggestions = registry.suggest_duplicates(session, village, max_meters=settings.village_match_meters)
+        points = [
+            {"lat": v.lat, "lon": v.lon, "name": v.name, "proposal": v is village}
+            for v in (village, *(s.village for s in suggestions))
+            if v.lat is not None and v.lon is not None
+        ]
+        proposals.append({"village": village, "suggestions": suggestions, "points": points})
     communes = dict(session.exec(select(Place.code, Place.name).where(Place.scheme == "new")).all())
     confirmed = visible_villages(session, user, "confirmed")
     return page(request, "villages.html", user=user, proposals=proposals, confirmed=confirmed, communes=communes)

@@ -116,3 +116,25 @@ def test_a_coordinators_afternoon(
     assert server_url.startswith(f"{live.base}/key/")
     assert offline.errors == []
     assert offline.blocked_hosts() <= {"tile.openstreetmap.org"}
+
+
+def test_a_proposal_shows_on_a_small_map_beside_its_likely_duplicate(
+    offline: Offline, live: Live, backan: Session
+) -> None:
+    create_web_user(session=backan, username="hoa", password=PASSWORD, role="coordinator")
+    known = registry.add_village(session=backan, commune_code="01864", name="Thôn Nà Pài", lat=22.6550, lon=105.6720)
+    registry.confirm(session=backan, ref=known.code)
+    proposal = registry.add_village(session=backan, commune_code="01864", name="Bản Napài", lat=22.6559, lon=105.6720)
+    page = offline.page
+    page.route("**/*", offline.route)
+    page.goto(f"{live.base}/login?next=/villages")
+    page.fill("input[name=username]", "hoa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    row = page.locator(f"#village-{proposal.code}")
+    row.locator(".small-map path.leaflet-interactive").first.wait_for()
+    fills = Counter(
+        row.locator(".small-map path.leaflet-interactive").evaluate_all("ps => ps.map(p => p.getAttribute('stroke'))")
+    )
+    assert fills == {"#d73027": 1, "#2166ac": 1}  # the proposal and the village it may duplicate
+    assert offline.errors == []
