@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import app_users, export, forms, gazetteer, setup, users, villages
+from server.cli import app_users, export, forms, gazetteer, report, setup, users, villages
 from server.cli.context import JsonOption, context, emit, fail
 from server.cli.coverage import coverage_command
 from server.cli.map import map_command
@@ -22,6 +22,7 @@ app.add_typer(gazetteer.app, name="gazetteer")
 app.add_typer(villages.app, name="villages")
 app.add_typer(users.app, name="users")
 app.add_typer(export.app, name="export")
+app.add_typer(report.app, name="report")
 submissions = typer.Typer(help="Look at stored submissions.", no_args_is_help=True)
 app.add_typer(submissions, name="submissions")
 

@@ -131,3 +131,15 @@ def test_export_csv_zip_from_the_command_line(ready: dict[str, str], tmp_path: P
     assert header.rstrip("\n").endswith("KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,"
                                         "ReviewState,DeviceID,Edits,FormVersion")  # fmt: skip
     assert "gps-Latitude,gps-Longitude,gps-Altitude,gps-Accuracy" in header
+
+
+def test_directive_report_with_no_manual_step(ready: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "so-ket.xlsx"
+    report = tgpl_json(ready, "report", "directive", "--period", "2026-H1", "--province", "06", "--out", str(out))
+    assert (report["from"], report["to"], report["rule"]) == ("2025-12-15", "2026-06-14", "work")
+    assert report["tables"] == {"Theo huyện (trước 2025)": 8, "Theo xã (từ 2025)": 37, "Chưa đến trong kỳ": 37}
+    assert out.read_bytes()[:2] == b"PK"  # an .xlsx is a zip
+    stat = tgpl_json(ready, "report", "directive", "--period", "2026-H1", "--rule", "stat", "--out",
+                     str(tmp_path / "so-ket.csv"))  # fmt: skip
+    assert (stat["from"], stat["to"]) == ("2026-01-01", "2026-05-31")
+    assert "Thông tư 03/2019" in (tmp_path / "so-ket.csv").read_text(encoding="utf-8-sig")
