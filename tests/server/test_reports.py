@@ -17,7 +17,7 @@ from server.gazetteer import villages as registry
 from server.models import Place
 from server.periods import parse_period
 from server.publish import publish_xform
-from server.reports import directive_review
+from server.reports import BENEFICIARIES, bieu24, bieu25, directive_review
 from server.storage import BlobStore
 from server.submissions import receive
 from tests.instances import fill
@@ -90,3 +90,49 @@ def test_report_files(backan: Session, villages: dict[str, str]) -> None:
     assert text.startswith("\ufeffBáo cáo sơ kết")
     assert "060,Huyện Pác Nặm,10,1,3,1,1,40,20,30\r\n" in text
     assert "Nghị định 09/2019" in text
+
+
+PEOPLE = [  # (intake date, consent, sex, field, form of aid, categories, accepted, provider)
+    ("2026-02-01", "dong_y", "nam", "hinh_su", "tu_van", "ho_ngheo dtts_dbkk", "co", "tro_giup_vien"),
+    ("2026-02-02", "dong_y", "nu", "hinh_su", "tu_van", "kk_hiv co_cong", "co", "luat_su"),
+    ("2026-03-03", "dong_y", "nu", "dat_dai", "dai_dien_ngoai_to_tung", "tre_em dtts_dbkk", "khong", "cong_tac_vien"),
+    ("2026-03-04", "tu_choi", "", "", "", "", "", ""),
+    ("2026-07-01", "dong_y", "nam", "hinh_su", "tu_van", "ho_ngheo", "co", "luat_su"),  # after 31 May: not counted
+]
+
+
+@pytest.fixture
+def people(backan: Session, store: BlobStore, java: None) -> None:
+    form = build_xlsform(BUILTIN_FORMS / "tgpl_person.xlsx")
+    publish_xform(session=backan, store=store, xform=form.xform, media={})
+    user, _ = create_app_user(session=backan, name="Intake")
+    for day, consent, sex, field, aid, categories, accepted, provider in PEOPLE:
+        values = {"intake_date": day, "commune": "01864", "consent": consent, "sex": sex, "field": field,
+                  "aid_form": aid, "art7": categories, "accepted": accepted, "provider_role": provider}  # fmt: skip
+        receive(session=backan, store=store, app_user=user, xml=fill(form.xform, values), parts={})
+
+
+def test_bieu24_counts_each_person_once_by_the_precedence_rule(backan: Session, people: None) -> None:
+    report = bieu24(backan, period=parse_period("2026-H1", "stat"))
+    (sheet,) = report.sheets
+    columns = [code for code, _ in BENEFICIARIES]
+    rows = {(r[0], r[1]): dict(zip(["total", "nam", "nu", *columns], r[2:], strict=True)) for r in sheet.rows}
+    criminal_advice = rows[("Hình sự", "Tư vấn pháp luật")]
+    # P1 is poor and ethnic minority: that combined column; P2 has HIV and meritorious service: Article 7 order.
+    assert (criminal_advice["total"], criminal_advice["nam"], criminal_advice["nu"]) == (2, 1, 1)
+    assert (criminal_advice["ngheo_va_dtts"], criminal_advice["co_cong"], criminal_advice["kk_hiv"]) == (1, 1, 0)
+    land = rows[("Đất đai, nhà ở, môi trường", "Đại diện ngoài tố tụng")]
+    assert (land["total"], land["tre_em"], land["dtts_dbkk"]) == (1, 1, 0)  # child comes before ethnic minority
+    total = rows[("Tổng cộng", "")]
+    assert (total["total"], total["nam"], total["nu"]) == (3, 1, 2)
+    assert sum(total[c] for c in columns) == 3  # one column per person
+    assert report.lines[2] == "Không tính 1 người từ chối cung cấp thông tin (chỉ đếm ẩn danh)."
+    assert report.lines[0].startswith("Kỳ 2026-H1: từ 01/01/2026 đến 31/05/2026")
+
+
+def test_bieu25_counts_accepted_requests_by_provider(backan: Session, people: None) -> None:
+    (sheet,) = bieu25(backan, period=parse_period("2026-H1", "stat")).sheets
+    rows = {(r[0], r[1]): r[2:] for r in sheet.rows}
+    assert rows[("Hình sự", "Tư vấn pháp luật")] == [2, 1, 1, 0, 0]  # total, TGV, luật sư, CTV, other
+    assert rows[("Tổng cộng", "")] == [2, 1, 1, 0, 0]  # the land request was not accepted
+    assert rows[("Đất đai, nhà ở, môi trường", "Đại diện ngoài tố tụng")] == [0, 0, 0, 0, 0]
