@@ -58,14 +58,16 @@ def write_csv_zip(
     bom: bool = True,
     attachments: Attachments | None = None,
     progress: Callable[[int], None] | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> ExportStats:
-    """Write the submissions (in the order given, newest first by convention) as Central's CSV zip into out.
+    """Write the submissions (in the order given, newest first by convention) as Central's CSV zip into out;
+    fields named in exclude are left out entirely (de-identified exports).
 
     attachments, when given, returns each submission's files as (name, content); the caller owns any stream it
     yields (a generator that opens each blob in a with block is fine). progress receives the number of
     submissions done, every PROGRESS_EVERY submissions and once at the end.
     """
-    schema = read_schema(xform, group_paths=group_paths)
+    schema = read_schema(xform, group_paths=group_paths, exclude=exclude)
     seen = SeenValues(schema.tables) if split_select_multiples else None
     date_time = time.localtime()[:6]
     counts = [0] * len(schema.tables)

@@ -60,8 +60,9 @@ class ExportSchema:
     root: Node
 
 
-def read_schema(xform: bytes, *, group_paths: bool = True) -> ExportSchema:
-    """Read a built XForm into its export tables (root first, then repeats depth-first) and its node tree."""
+def read_schema(xform: bytes, *, group_paths: bool = True, exclude: frozenset[str] = frozenset()) -> ExportSchema:
+    """Read a built XForm into its export tables (root first, then repeats depth-first) and its node tree; fields
+    (or groups) named in exclude are left out, columns and values alike (de-identified exports)."""
     form_id = read_xform(xform).form_id
     html = ElementTree.fromstring(xform)
     model = next(e for e in html.iter() if local(e.tag) == "model")
@@ -75,7 +76,7 @@ def read_schema(xform: bytes, *, group_paths: bool = True) -> ExportSchema:
     controls = [e for e in html.iter() if local(e.tag) in ("repeat", "select")]
     repeats = {_absolute(e.get("nodeset", ""), envelope) for e in controls if local(e.tag) == "repeat"}
     selects = {_absolute(e.get("ref") or e.get("nodeset", ""), envelope) for e in controls if local(e.tag) == "select"}
-    reader = _Reader(types=types, repeats=repeats, selects=selects, group_paths=group_paths)
+    reader = _Reader(types=types, repeats=repeats, selects=selects, group_paths=group_paths, exclude=exclude)
     reader.drafts.append(_Draft(repeat="", header=["SubmissionDate"]))
     root = Node(local(data.tag), "group", envelope, 0, reader.children(data, envelope, 0, ()))
     reader.drafts[0].header.extend(ROOT_META)
@@ -95,6 +96,7 @@ class _Reader:
     repeats: set[str]
     selects: set[str]
     group_paths: bool
+    exclude: frozenset[str] = frozenset()
     drafts: list[_Draft] = field(default_factory=list)
 
     def children(self, element: Element, path: str, table: int, groups: tuple[str, ...]) -> dict[str, Node]:
@@ -102,7 +104,7 @@ class _Reader:
         nodes: dict[str, Node] = {}
         for child in element:
             name = local(child.tag)
-            if name in nodes:  # a repeat's jr:template and its first instance: the repeat counts once
+            if name in nodes or name in self.exclude:  # a repeat's template and first instance count once
                 continue
             child_path = f"{path}/{name}"
             if child_path in self.repeats:

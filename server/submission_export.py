@@ -25,6 +25,17 @@ from server.publish import current_version, get_form
 from server.storage import BlobStore
 
 BATCH = 500
+# Left out of de-identified exports (viewers, or --deidentified): free text about a case, exact birth years,
+# ethnicity (aggregates only), a person's village GPS, session links; staff names and collaborator card numbers.
+DEIDENTIFIED = {
+    "tgpl_person": frozenset({"summary", "birth_year", "ethnicity", "session_link", "village_point"}),
+    "tgpl_session": frozenset({"member_name", "card_number", "attendance_photo"}),
+}
+
+
+def deidentified_fields(xml_form_id: str) -> frozenset[str]:
+    """The fields a de-identified export of this form leaves out."""
+    return DEIDENTIFIED.get(xml_form_id, frozenset())
 
 
 @dataclass(frozen=True, slots=True)

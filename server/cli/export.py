@@ -12,7 +12,14 @@ from server.areas import new_communes
 from server.cli.context import JsonOption, context, emit, fail
 from server.errors import TgplError
 from server.publish import get_form
-from server.submission_export import ExportFilter, count, export_submissions, export_xform, media_of
+from server.submission_export import (
+    ExportFilter,
+    count,
+    deidentified_fields,
+    export_submissions,
+    export_xform,
+    media_of,
+)
 
 app = typer.Typer(help="Exports of submissions.", no_args_is_help=True)
 
@@ -37,6 +44,7 @@ def csv_zip(
     split_select_multiples: bool = typer.Option(False, "--split-select-multiples"),
     group_paths: bool = typer.Option(True, "--group-paths/--no-group-paths"),
     bom: bool = typer.Option(True, "--bom/--no-bom", help="UTF-8 BOM so that Excel reads Vietnamese (default yes)."),
+    deidentified: bool = typer.Option(False, "--deidentified", help="Leave out identifying fields and media."),
     as_json: bool = JsonOption,
 ) -> None:
     """Write the current versions of a form's submissions as Central's CSV zip; values verbatim from the XML."""
@@ -46,6 +54,7 @@ def csv_zip(
             communes = frozenset(new_communes(session, scheme, area)) if area else None
             filters = ExportFilter(_day(start), _day(end), communes, review_state)
             xform, total = export_xform(session, form_id), count(session, form_id)
+            attachments = attachments and not deidentified
             media = media_of(session, ctx.store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
             with out.open("wb") as target, typer.progressbar(length=total, label="export", file=None,
                                                             hidden=as_json) as bar:  # fmt: skip
@@ -56,6 +65,7 @@ def csv_zip(
                     attachments=(lambda s: [(n, ctx.store.path(h).open("rb")) for n, h in media.get(s.instance_id, [])])
                     if attachments else None,
                     progress=lambda done: bar.update(done - bar.pos),
+                    exclude=deidentified_fields(form_id) if deidentified else frozenset(),
                 )  # fmt: skip
     except TgplError as error:
         raise fail(error, as_json) from error

@@ -13,7 +13,7 @@ from forms.codebook import build_codebook, to_markdown
 from server.areas import user_communes
 from server.deps import SessionDep, StoreDep
 from server.publish import current_version, get_form, list_forms
-from server.submission_export import ExportFilter, export_submissions, export_xform, media_of
+from server.submission_export import ExportFilter, deidentified_fields, export_submissions, export_xform, media_of
 from server.web.security import AnyUser, Staff
 from server.web.templating import page
 
@@ -27,8 +27,11 @@ def downloads(request: Request, user: AnyUser, session: SessionDep) -> HTMLRespo
 
 
 @router.get("/forms/{form_id}/submissions.csv.zip")
-def csv_zip(form_id: str, user: Staff, session: SessionDep, store: StoreDep, attachments: bool = False) -> Response:
-    """The form's submissions (in the user's area) as Central's CSV zip, built in a temporary file and streamed."""
+def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, attachments: bool = False) -> Response:
+    """The form's submissions (in the user's area) as Central's CSV zip, built in a temporary file and streamed;
+    viewers get a de-identified export without media."""
+    viewer = user.role == "viewer"
+    attachments = attachments and not viewer
     allowed = user_communes(session, user)
     filters = ExportFilter(communes=frozenset(allowed) if allowed is not None else None)
     media = media_of(session, store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
@@ -40,6 +43,7 @@ def csv_zip(form_id: str, user: Staff, session: SessionDep, store: StoreDep, att
                                        actor=f"web_user:{user.id}"),
         attachments=(lambda s: [(n, store.path(h).open("rb")) for n, h in media.get(s.instance_id, [])])
         if attachments else None,
+        exclude=deidentified_fields(form_id) if viewer else frozenset(),
     )  # fmt: skip
     spool.seek(0)
 

@@ -55,7 +55,7 @@ PAGES = [
     ("GET /submissions/{submission}/attachments/nope.jpg", (303, 403, 404, 404, 403)),
     ("GET /downloads", (303, 200, 200, 200, 200)),
     ("GET /forms/tgpl_session/codebook.md", (303, 403, 200, 200, 200)),
-    ("GET /forms/tgpl_session/submissions.csv.zip", (303, 403, 200, 200, 200)),
+    ("GET /forms/tgpl_session/submissions.csv.zip", (303, 200, 200, 200, 200)),
     ("POST /villages/{pac_nam}/rename", (303, 403, 303, 303, 403)),
     ("POST /villages/{ngan_son}/rename", (303, 403, 303, 303, 303)),
     ("POST /villages/{pac_nam}/retire", (303, 403, 303, 303, 403)),
@@ -147,3 +147,16 @@ def test_an_area_coordinators_export_holds_only_the_area(web: Web, world: dict[s
         assert archive.read("tgpl_session.csv").decode("utf-8-sig").count("\n") == 2  # header + the session
     with zipfile.ZipFile(io.BytesIO(area.content)) as archive:
         assert archive.read("tgpl_session.csv").decode("utf-8-sig").count("\n") == 1  # the session was in Pác Nặm
+
+
+def test_viewers_download_de_identified_exports(web: Web, world: dict[str, str]) -> None:
+    response = web.browser("viewer").http.get("/forms/tgpl_session/submissions.csv.zip?attachments=true")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert sorted(archive.namelist()) == ["tgpl_session-team.csv", "tgpl_session.csv"]  # no media
+        team = archive.read("tgpl_session-team.csv").decode("utf-8-sig").splitlines()[0]
+        root = archive.read("tgpl_session.csv").decode("utf-8-sig").splitlines()[0]
+    assert team == "member_role,PARENT_KEY,KEY"  # no staff names, no card numbers
+    assert "attendance_photo" not in root
+    staff = web.browser("coord").http.get("/forms/tgpl_session/submissions.csv.zip")
+    with zipfile.ZipFile(io.BytesIO(staff.content)) as archive:
+        assert archive.read("tgpl_session-team.csv").decode("utf-8-sig").startswith("member_name,member_role,")
