@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import typer
 
 from exports import write_csv_zip
+from exports.geojson import sessions_geojson, villages_geojson
 from server.areas import new_communes
 from server.cli.context import JsonOption, context, emit, fail
+from server.coverage import coverage
 from server.errors import TgplError
 from server.publish import get_form
 from server.submission_export import (
@@ -72,3 +75,30 @@ def csv_zip(
     data = {"out": str(out.resolve()), "submissions": stats.submissions, "rows": dict(stats.rows),
             "media_files": stats.media_files, "unreadable": list(stats.unreadable)}  # fmt: skip
     emit(as_json, data, f"{out}: {stats.submissions} submissions, {stats.media_files} media files")
+
+
+@app.command("geojson")
+def geojson(
+    what: str = typer.Argument(..., help="villages or sessions"),
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="The .geojson file to write."),
+    start: str = typer.Option(..., "--from", help="First day (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--to", help="Last day (YYYY-MM-DD)."),
+    area: str | None = typer.Option(None, help="A province, district or commune code."),
+    scheme: str = typer.Option("new", help="new (2025) or old."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Villages (codes, names, counts) or session points of a period as GeoJSON, for QGIS."""
+    if what not in ("villages", "sessions"):
+        raise typer.BadParameter("villages or sessions")
+    first, last = _day(start), _day(end)
+    if first is None or last is None:
+        raise typer.BadParameter("--from and --to are required")
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            cov = coverage(session, start=first, end=last, scheme=scheme, area_code=area)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    data = villages_geojson(cov) if what == "villages" else sessions_geojson(cov)
+    out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    emit(as_json, {"out": str(out.resolve()), "features": len(data["features"])}, str(out))

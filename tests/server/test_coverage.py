@@ -9,6 +9,7 @@ from functools import cache
 import pytest
 from sqlmodel import Session
 
+from exports.geojson import sessions_geojson, villages_geojson
 from forms.build import BuiltForm, build_xlsform
 from server.app_users import create_app_user
 from server.cli.setup import BUILTIN_FORMS
@@ -172,3 +173,20 @@ def test_gps_points_far_from_their_village_are_flagged(backan: Session, dataset:
     assert (flag.session_date, flag.village_code) == (date(2026, 3, 1), dataset["V3"])
     assert flag.reasons == ("far_from_village", "far_from_commune")
     assert flag.village_distance_m > 100_000
+
+
+def test_geojson_of_villages_and_sessions(backan: Session, dataset: dict[str, str]) -> None:
+    cov = coverage(backan, start=START, end=END, area_code="19")
+    villages = villages_geojson(cov)
+    v1 = next(f for f in villages["features"] if f["properties"]["code"] == dataset["V1"])
+    assert v1["geometry"] == {"type": "Point", "coordinates": [105.67, 22.65]}  # lon, lat as GeoJSON wants
+    assert (v1["properties"]["sessions"], v1["properties"]["commune"], v1["properties"]["reached"]) == (
+        2,
+        "01864",
+        True,
+    )
+    sessions = sessions_geojson(cov)
+    assert len(sessions["features"]) == 4
+    assert {f["properties"]["date"] for f in sessions["features"]} == {"2026-01-10", "2026-02-15", "2026-03-01",
+                                                                       "2026-03-05"}  # fmt: skip
+    assert sessions_geojson(coverage(backan, start=START, end=END, area_code="19", viewer=True))["features"] == []
