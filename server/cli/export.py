@@ -10,6 +10,7 @@ import typer
 
 from exports import write_csv_zip
 from exports.geojson import sessions_geojson, villages_geojson
+from exports.xlsx_export import write_xlsx
 from server.areas import new_communes
 from server.cli.context import JsonOption, context, emit, fail
 from server.coverage import coverage
@@ -102,3 +103,32 @@ def geojson(
     data = villages_geojson(cov) if what == "villages" else sessions_geojson(cov)
     out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     emit(as_json, {"out": str(out.resolve()), "features": len(data["features"])}, str(out))
+
+
+@app.command("xlsx")
+def xlsx(
+    form_id: str,
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="The .xlsx file to write."),
+    start: str | None = typer.Option(None, "--from", help="First event date (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--to", help="Last event date (YYYY-MM-DD)."),
+    area: str | None = typer.Option(None, help="A province, district or commune code."),
+    scheme: str = typer.Option("new", help="The structure of --area: new (2025) or old."),
+    review_state: str | None = typer.Option(None, help="received, hasIssues, approved, rejected or edited."),
+    deidentified: bool = typer.Option(False, "--deidentified", help="Leave out identifying fields."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The submissions as an XLSX workbook: a sheet per table, labels as a second header row."""
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            communes = frozenset(new_communes(session, scheme, area)) if area else None
+            filters = ExportFilter(_day(start), _day(end), communes, review_state)
+            with out.open("wb") as target:
+                written = write_xlsx(
+                    target, xform=export_xform(session, form_id),
+                    submissions=export_submissions(session, ctx.store, xml_form_id=form_id, filters=filters),
+                    exclude=deidentified_fields(form_id) if deidentified else frozenset(),
+                )  # fmt: skip
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    emit(as_json, {"out": str(out.resolve()), "submissions": written}, f"{out}: {written} submissions")

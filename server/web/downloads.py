@@ -1,29 +1,39 @@
-"""Downloads: submissions as Central's CSV zip, and codebooks (periodic reports come with the exports issue)."""
+"""Downloads: submissions (CSV zip in Central's layout, XLSX), periodic reports, codebooks."""
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from exports import write_csv_zip
+from exports.report_files import report_csv, report_xlsx
+from exports.xlsx_export import write_xlsx
 from forms.codebook import build_codebook, to_markdown
 from server.areas import user_communes
 from server.deps import SessionDep, StoreDep
+from server.errors import NotFound
+from server.periods import parse_period
 from server.publish import current_version, get_form, list_forms
+from server.reports import bieu24, bieu25, directive_review
 from server.submission_export import ExportFilter, deidentified_fields, export_submissions, export_xform, media_of
-from server.web.security import AnyUser, Staff
+from server.web.security import AnyUser, Staff, WholeProvince
 from server.web.templating import page
 
 router = APIRouter(include_in_schema=False)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/downloads", response_class=HTMLResponse)
 def downloads(request: Request, user: AnyUser, session: SessionDep) -> HTMLResponse:
     """What can be downloaded."""
-    return page(request, "downloads.html", user=user, forms=[s.form.xml_form_id for s in list_forms(session)])
+    today = date.today()
+    return page(request, "downloads.html", user=user, forms=[s.form.xml_form_id for s in list_forms(session)],
+                period=f"{today.year}-H{1 if today.month <= 6 else 2}")  # fmt: skip
 
 
 @router.get("/forms/{form_id}/submissions.csv.zip")
@@ -55,6 +65,35 @@ def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, a
     name = f"{form_id}.zip" if attachments else f"{form_id}.csv.zip"
     return StreamingResponse(chunks(), media_type="application/zip",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@router.get("/forms/{form_id}/submissions.xlsx")
+def xlsx(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep) -> Response:
+    """The form's submissions (in the user's area) as XLSX; de-identified for viewers."""
+    allowed = user_communes(session, user)
+    filters = ExportFilter(communes=frozenset(allowed) if allowed is not None else None)
+    out = io.BytesIO()
+    write_xlsx(out, xform=export_xform(session, form_id),
+               submissions=export_submissions(session, store, xml_form_id=form_id, filters=filters,
+                                              actor=f"web_user:{user.id}"),
+               exclude=deidentified_fields(form_id) if user.role == "viewer" else frozenset())  # fmt: skip
+    return Response(out.getvalue(), media_type=XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{form_id}.xlsx"'})  # fmt: skip
+
+
+@router.get("/reports/{name}.{extension}")
+def report(request: Request, name: str, extension: str, user: WholeProvince, session: SessionDep,
+           period: str = "", rule: str = "") -> Response:  # fmt: skip
+    """Biểu 24, Biểu 25 or the directive review for a period, as XLSX or CSV (province-wide staff only)."""
+    if name not in ("bieu24", "bieu25", "directive") or extension not in ("xlsx", "csv"):
+        raise NotFound("Không có báo cáo này.", "No such report.")
+    default_rule = "work" if name == "directive" else "stat"
+    chosen = parse_period(period or f"{date.today().year}-H{1 if date.today().month <= 6 else 2}", rule or default_rule)
+    built = {"bieu24": bieu24, "bieu25": bieu25}.get(name)
+    result = built(session, period=chosen) if built else directive_review(session, period=chosen)
+    body, media = (report_xlsx(result), XLSX_TYPE) if extension == "xlsx" else (report_csv(result), "text/csv")
+    filename = f"{name}-{chosen.label}.{extension}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/forms/{form_id}/codebook.md")

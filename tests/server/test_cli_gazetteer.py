@@ -143,3 +143,13 @@ def test_directive_report_with_no_manual_step(ready: dict[str, str], tmp_path: P
                      str(tmp_path / "so-ket.csv"))  # fmt: skip
     assert (stat["from"], stat["to"]) == ("2026-01-01", "2026-05-31")
     assert "Thông tư 03/2019" in (tmp_path / "so-ket.csv").read_text(encoding="utf-8-sig")
+
+
+def test_xlsx_and_geojson_exports_from_the_command_line(ready: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "phien.xlsx"
+    assert tgpl_json(ready, "export", "xlsx", "tgpl_person", "--out", str(out), "--deidentified")["submissions"] == 0
+    assert out.read_bytes()[:2] == b"PK"
+    villages = tgpl_json(ready, "export", "geojson", "villages", "--from", "2026-01-01", "--to", "2026-06-30",
+                         "--out", str(tmp_path / "thon.geojson"))  # fmt: skip
+    assert villages["features"] == 0
+    assert json.loads((tmp_path / "thon.geojson").read_text(encoding="utf-8"))["type"] == "FeatureCollection"
