@@ -22,6 +22,7 @@ lint: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/gazetteer.py
+	$(BIN)/python bench/export.py --no-tracemalloc
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

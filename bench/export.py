@@ -1,7 +1,8 @@
 """Export benchmark: N synthetic submissions of a realistic form written as Central's CSV zip, in constant memory.
 
 Run from the repository root: .venv/bin/python bench/export.py [--submissions N ...] [--split-select-multiples]
-[--json]. Each N runs in a fresh child process (peak RSS is per process). Exits 1 when any check fails.
+[--no-tracemalloc] [--json]. Each N is exported in a fresh child process (peak RSS is per process), then again
+in another one under tracemalloc, which slows Python about fivefold. Exits 1 when any check fails.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,11 +32,12 @@ from tests.instances import fill  # noqa: E402
 
 DEFAULT_SUBMISSIONS = (100_000, 1_000_000)
 MEMBERS_PER_SUBMISSION = 2
-CHILD_TIMEOUT_S = 1800.0  # per N; the 1M run takes a few minutes on 2 cores
+CHILD_TIMEOUT_S = 1800.0  # per child; the 1M run under tracemalloc takes about 8 minutes on 2 cores
 FORM_FILE = "form.xml"
 TEMPLATE_FILE = "template.txt"
 PLACEHOLDER = re.compile(r"PH_(\w+?)_PH")
-FIRST_DATE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FIRST_DATE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # the newest submission; each older one a second earlier
+ICT_OFFSET = timedelta(hours=7)
 MAX_REPORTED_FAILURES = 5
 
 FORM = """
@@ -131,7 +133,8 @@ class Figures:
     submissions_per_s: float
     rows_per_s: float
     zip_mb: float
-    tracemalloc_peak_mib: float
+    tracemalloc_peak_mib: float | None  # from the separate traced run; None when it was skipped
+    tracemalloc_wall_s: float | None  # that run's wall time
     base_rss_mib: float
     peak_rss_mib: float
     ok: bool
@@ -145,9 +148,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--submissions", type=int, nargs="+", default=list(DEFAULT_SUBMISSIONS), help="one run per N given"
     )
     parser.add_argument("--split-select-multiples", action="store_true", help="add a column per value chosen")
+    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the slow run under tracemalloc")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child: run this N, print JSON
     parser.add_argument("--work-dir", type=Path, default=None, help=argparse.SUPPRESS)  # child: form and template
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)  # child: run under tracemalloc
     args = parser.parse_args(argv)
     if min(args.submissions) < 1 or (args.one is not None and (args.one < 1 or args.work_dir is None)):
         parser.error("--submissions must be >= 1")
@@ -174,8 +179,9 @@ def submissions(template: str, count: int) -> Iterator[ExportSubmission]:
     notes = [xml_text(note) for note in NOTES]
     for i in range(count):
         moment = FIRST_DATE - timedelta(seconds=i)
-        day = f"{moment:%Y-%m-%d}"
-        stamp = f"{day}T{moment:%H:%M:%S}.000+07:00"
+        local = moment + ICT_OFFSET  # Collect writes times in the phone's zone
+        day = f"{local:%Y-%m-%d}"
+        stamp = f"{day}T{local:%H:%M:%S}.000+07:00"
         needs = NEEDS[i % len(NEEDS)]
         xml = template.format(
             instance_id=f"uuid:00000000-0000-4000-8000-{i:012d}",
@@ -225,22 +231,24 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux reports KiB
 
 
-def run_one(count: int, work_dir: Path, *, split: bool) -> Figures:
+def run_one(count: int, work_dir: Path, *, split: bool, trace: bool) -> Figures:
     """Export count submissions to a zip in a temp dir under work_dir and measure it (run in a fresh process)."""
     xform = (work_dir / FORM_FILE).read_bytes()
     template = (work_dir / TEMPLATE_FILE).read_text(encoding="utf-8")
     base_rss = peak_rss_mib()
     with tempfile.TemporaryDirectory(prefix="export-", dir=work_dir) as tmp:
         path = Path(tmp) / "export.zip"
-        tracemalloc.start()
+        if trace:
+            tracemalloc.start()
         started = time.perf_counter()
         with path.open("wb") as out:
             stats = write_csv_zip(
                 out, xform=xform, submissions=submissions(template, count), split_select_multiples=split
             )
         wall = time.perf_counter() - started
-        _current, traced_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        traced_peak = tracemalloc.get_traced_memory()[1] if trace else None
+        if trace:
+            tracemalloc.stop()
         zip_bytes = path.stat().st_size
     rows = sum(stats.rows.values())
     failures: list[str] = []
@@ -259,7 +267,8 @@ def run_one(count: int, work_dir: Path, *, split: bool) -> Figures:
         submissions_per_s=round(count / wall, 1),
         rows_per_s=round(rows / wall, 1),
         zip_mb=round(zip_bytes / 1_000_000, 1),
-        tracemalloc_peak_mib=round(traced_peak / 2**20, 1),
+        tracemalloc_peak_mib=None if traced_peak is None else round(traced_peak / 2**20, 1),
+        tracemalloc_wall_s=round(wall, 2) if trace else None,
         base_rss_mib=base_rss,
         peak_rss_mib=peak_rss_mib(),
         ok=not failures,
@@ -267,16 +276,31 @@ def run_one(count: int, work_dir: Path, *, split: bool) -> Figures:
     )
 
 
-def spawn(count: int, work_dir: Path, *, split: bool) -> Figures:
+def spawn(count: int, work_dir: Path, *, split: bool, trace: bool) -> Figures:
     """Run one N in a fresh child process of this script and read the JSON line it prints last."""
     command = [sys.executable, str(Path(__file__).resolve()), "--one", str(count), "--work-dir", str(work_dir)]
-    if split:
-        command.append("--split-select-multiples")
+    command += ["--split-select-multiples"] * split + ["--trace"] * trace
+    print(f"N={count:,}: exporting{' under tracemalloc' if trace else ''} ...", file=sys.stderr, flush=True)
     result = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False, cwd=ROOT)
     if result.returncode not in (0, 1) or not result.stdout.strip():
         sys.stderr.write(result.stderr)
         raise SystemExit(f"the run for N={count} failed with exit status {result.returncode}")
     return Figures(**json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def measure(count: int, work_dir: Path, *, split: bool, trace: bool) -> Figures:
+    """The timed run's figures for count, with the tracemalloc peak of a second, traced run when trace is set."""
+    timed = spawn(count, work_dir, split=split, trace=False)
+    if not trace:
+        return timed
+    traced = spawn(count, work_dir, split=split, trace=True)
+    return replace(
+        timed,
+        tracemalloc_peak_mib=traced.tracemalloc_peak_mib,
+        tracemalloc_wall_s=traced.tracemalloc_wall_s,
+        ok=timed.ok and traced.ok,
+        failures=timed.failures + [f"traced run: {failure}" for failure in traced.failures],
+    )
 
 
 def aligned(column: int, cell: str, width: int) -> str:
@@ -294,7 +318,14 @@ def table(runs: Sequence[Figures]) -> str:
         ("submissions/s", lambda f: f"{f.submissions_per_s:,.0f}"),
         ("rows/s", lambda f: f"{f.rows_per_s:,.0f}"),
         ("zip size on disk", lambda f: f"{f.zip_mb:.1f} MB"),
-        ("tracemalloc peak", lambda f: f"{f.tracemalloc_peak_mib:.1f} MiB"),
+        (
+            "tracemalloc peak",
+            lambda f: "skipped" if f.tracemalloc_peak_mib is None else f"{f.tracemalloc_peak_mib:.1f} MiB",
+        ),
+        (
+            "traced run wall time",
+            lambda f: "skipped" if f.tracemalloc_wall_s is None else f"{f.tracemalloc_wall_s:.2f} s",
+        ),
         ("RSS before export", lambda f: f"{f.base_rss_mib:.1f} MiB"),
         ("peak RSS", lambda f: f"{f.peak_rss_mib:.1f} MiB"),
         ("result", lambda f: "ok" if f.ok else "FAILED"),
@@ -313,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build the form once, run each N in a child process, print the figures; 0 only when every check passed."""
     args = parse_args(argv)
     if args.one is not None:
-        figures = run_one(args.one, args.work_dir, split=args.split_select_multiples)
+        figures = run_one(args.one, args.work_dir, split=args.split_select_multiples, trace=args.trace)
         print(json.dumps(asdict(figures)))
         return 0 if figures.ok else 1
     with tempfile.TemporaryDirectory(prefix="tgpl-bench-export-") as tmp:
@@ -321,7 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         xform, template = build_form()
         (work_dir / FORM_FILE).write_bytes(xform)
         (work_dir / TEMPLATE_FILE).write_text(template, encoding="utf-8")
-        runs = [spawn(count, work_dir, split=args.split_select_multiples) for count in args.submissions]
+        split, trace = args.split_select_multiples, not args.no_tracemalloc
+        runs = [measure(count, work_dir, split=split, trace=trace) for count in args.submissions]
     print(json.dumps([asdict(f) for f in runs], indent=2) if args.json else table(runs))
     return 0 if all(f.ok for f in runs) else 1
 
