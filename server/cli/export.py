@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from sqlmodel import Session
 
 from exports import write_csv_zip
 from exports.geojson import sessions_geojson, villages_geojson
@@ -35,15 +36,30 @@ def _day(value: str | None) -> date | None:
         raise typer.BadParameter(f"dates are YYYY-MM-DD: {error}") from error
 
 
+FromOption = typer.Option(None, "--from", help="First event date (YYYY-MM-DD).")
+ToOption = typer.Option(None, "--to", help="Last event date (YYYY-MM-DD).")
+AreaOption = typer.Option(None, help="A province, district or commune code.")
+SchemeOption = typer.Option("new", help="The structure of --area: new (2025) or old.")
+ReviewOption = typer.Option(None, help="received, hasIssues, approved, rejected or edited.")
+
+
+def _filters(
+    session: Session, start: str | None, end: str | None, area: str | None, scheme: str, review_state: str | None
+) -> ExportFilter:
+    """The export filters from the command's options (an area of either structure becomes its 2025 communes)."""
+    communes = frozenset(new_communes(session, scheme, area)) if area else None
+    return ExportFilter(_day(start), _day(end), communes, review_state)
+
+
 @app.command("csv")
 def csv_zip(
     form_id: str,
     out: Path = typer.Option(..., "--out", dir_okay=False, help="The .zip file to write."),
-    start: str | None = typer.Option(None, "--from", help="First event date (YYYY-MM-DD)."),
-    end: str | None = typer.Option(None, "--to", help="Last event date (YYYY-MM-DD)."),
-    area: str | None = typer.Option(None, help="A province, district or commune code."),
-    scheme: str = typer.Option("new", help="The structure of --area: new (2025) or old."),
-    review_state: str | None = typer.Option(None, help="received, hasIssues, approved, rejected or edited."),
+    start: str | None = FromOption,
+    end: str | None = ToOption,
+    area: str | None = AreaOption,
+    scheme: str = SchemeOption,
+    review_state: str | None = ReviewOption,
     attachments: bool = typer.Option(True, "--attachments/--no-attachments", help="Include media/ (default yes)."),
     split_select_multiples: bool = typer.Option(False, "--split-select-multiples"),
     group_paths: bool = typer.Option(True, "--group-paths/--no-group-paths"),
@@ -55,8 +71,7 @@ def csv_zip(
     ctx = context()
     try:
         with ctx.session() as session:
-            communes = frozenset(new_communes(session, scheme, area)) if area else None
-            filters = ExportFilter(_day(start), _day(end), communes, review_state)
+            filters = _filters(session, start, end, area, scheme, review_state)
             xform, total = export_xform(session, form_id), count(session, form_id)
             attachments = attachments and not deidentified
             media = media_of(session, ctx.store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
@@ -109,11 +124,11 @@ def geojson(
 def xlsx(
     form_id: str,
     out: Path = typer.Option(..., "--out", dir_okay=False, help="The .xlsx file to write."),
-    start: str | None = typer.Option(None, "--from", help="First event date (YYYY-MM-DD)."),
-    end: str | None = typer.Option(None, "--to", help="Last event date (YYYY-MM-DD)."),
-    area: str | None = typer.Option(None, help="A province, district or commune code."),
-    scheme: str = typer.Option("new", help="The structure of --area: new (2025) or old."),
-    review_state: str | None = typer.Option(None, help="received, hasIssues, approved, rejected or edited."),
+    start: str | None = FromOption,
+    end: str | None = ToOption,
+    area: str | None = AreaOption,
+    scheme: str = SchemeOption,
+    review_state: str | None = ReviewOption,
     deidentified: bool = typer.Option(False, "--deidentified", help="Leave out identifying fields."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -121,8 +136,7 @@ def xlsx(
     ctx = context()
     try:
         with ctx.session() as session:
-            communes = frozenset(new_communes(session, scheme, area)) if area else None
-            filters = ExportFilter(_day(start), _day(end), communes, review_state)
+            filters = _filters(session, start, end, area, scheme, review_state)
             with out.open("wb") as target:
                 written = write_xlsx(
                     target, xform=export_xform(session, form_id),
