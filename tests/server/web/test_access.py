@@ -107,6 +107,7 @@ def test_an_area_coordinator_sees_only_the_area(web: Web, world: dict[str, str])
     browser = web.browser("ngan_son")
     response = browser.http.get("/villages")
     assert response.status_code == 200
+    assert "<title>Thôn, bản · tgpl</title>" in response.text
     villages = response.text
     assert world["ngan_son"] in villages
     assert world["pac_nam"] not in villages
