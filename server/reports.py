@@ -18,7 +18,7 @@ def directive_review(session: Session, *, period: Period, province: str | None =
     new = coverage(session, start=period.start, end=period.end, scheme="new")
     totals = new.totals
     lines = [
-        f"Kỳ {period.label}: từ {period.start:%d/%m/%Y} đến {period.end:%d/%m/%Y} — {period.rule_text}",
+        _period_line(period),
         f"Số buổi: {totals.sessions}; người dự: {totals.participants} (nữ {totals.women}, "
         f"dân tộc thiểu số {totals.ethnic}); xã đã đến: {sum(c.reached for c in new.communes)}/{len(new.communes)}; "
         f"thôn đã đến: {sum(v.reached for v in _known(new))}/{len(_known(new))}",

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,22 @@ def context() -> Context:
 def emit(as_json: bool, data: Any, text: str) -> None:
     """Print JSON or human text."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str) if as_json else text)
+
+
+def parse_day(value: str | None) -> date | None:
+    """A YYYY-MM-DD option (None when not given); a bad date is a usage error."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as error:
+        raise typer.BadParameter(f"dates are YYYY-MM-DD: {error}") from error
+
+
+def parse_period_days(start: str, end: str) -> tuple[date, date]:
+    """The two required --from and --to dates."""
+    first, last = parse_day(start), parse_day(end)
+    if first is None or last is None:
+        raise typer.BadParameter("--from and --to are required")
+    return first, last
 
 
 def fail(error: TgplError, as_json: bool) -> typer.Exit:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
-from server.cli.context import JsonOption, context, emit, fail
+from server.cli.context import JsonOption, context, emit, fail, parse_period_days
 from server.coverage import coverage as compute
 from server.coverage import report as coverage_report
 from server.errors import TgplError
@@ -25,10 +23,7 @@ def coverage_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Coverage rows for a period: sessions, participants and people helped per village, commune, district."""
-    try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError as error:
-        raise typer.BadParameter(f"dates are YYYY-MM-DD: {error}") from error
+    first, last = parse_period_days(start, end)
     if scheme not in ("old", "new"):
         raise typer.BadParameter("scheme is old or new")
     ctx = context()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -13,7 +12,7 @@ from exports import write_csv_zip
 from exports.geojson import sessions_geojson, villages_geojson
 from exports.xlsx_export import write_xlsx
 from server.areas import new_communes
-from server.cli.context import JsonOption, context, emit, fail
+from server.cli.context import JsonOption, context, emit, fail, parse_day, parse_period_days
 from server.coverage import coverage
 from server.errors import TgplError
 from server.publish import get_form
@@ -29,13 +28,6 @@ from server.submission_export import (
 app = typer.Typer(help="Exports of submissions.", no_args_is_help=True)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError as error:
-        raise typer.BadParameter(f"dates are YYYY-MM-DD: {error}") from error
-
-
 FromOption = typer.Option(None, "--from", help="First event date (YYYY-MM-DD).")
 ToOption = typer.Option(None, "--to", help="Last event date (YYYY-MM-DD).")
 AreaOption = typer.Option(None, help="A province, district or commune code.")
@@ -48,7 +40,7 @@ def _filters(
 ) -> ExportFilter:
     """The export filters from the command's options (an area of either structure becomes its 2025 communes)."""
     communes = frozenset(new_communes(session, scheme, area)) if area else None
-    return ExportFilter(_day(start), _day(end), communes, review_state)
+    return ExportFilter(parse_day(start), parse_day(end), communes, review_state)
 
 
 @app.command("csv")
@@ -106,9 +98,7 @@ def geojson(
     """Villages (codes, names, counts) or session points of a period as GeoJSON, for QGIS."""
     if what not in ("villages", "sessions"):
         raise typer.BadParameter("villages or sessions")
-    first, last = _day(start), _day(end)
-    if first is None or last is None:
-        raise typer.BadParameter("--from and --to are required")
+    first, last = parse_period_days(start, end)
     ctx = context()
     try:
         with ctx.session() as session:

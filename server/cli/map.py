@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from server.cli.context import JsonOption, context, emit, fail
+from server.cli.context import JsonOption, context, emit, fail, parse_period_days
 from server.coverage import coverage
 from server.errors import TgplError
 
@@ -22,10 +21,7 @@ def map_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Write the coverage map of a period (scripts and styles inlined; only base tiles need the internet)."""
-    try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError as error:
-        raise typer.BadParameter(f"dates are YYYY-MM-DD: {error}") from error
+    first, last = parse_period_days(start, end)
     ctx = context()
     try:
         with ctx.session() as session:
