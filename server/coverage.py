@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Executable, case, func
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from server.errors import NotFound
-from server.gazetteer.villages import survivor_codes
 from server.models import PersonCategory, PersonFact, Place, SessionFact, Village
 
 LEVELS = ("district", "commune", "village")
@@ -132,34 +133,23 @@ def coverage(
         raise ValueError("scheme is old or new")
     area_name, communes, districts = _area(session, scheme, area_code)
     commune_codes = {c.code for c in communes}
-    survivors = survivor_codes(session)
-    villages = [
-        v
-        for v in session.exec(select(Village).where(col(Village.status).in_(("confirmed", "proposed")))).all()
-        if (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
-    ]
-    facts = session.exec(select(SessionFact).where(col(SessionFact.session_date) <= end)).all()
-    in_period = [f for f in facts if f.session_date is not None and f.session_date >= start]
+    registry = {v.code: v for v in _villages(session)}
+    survivors = _survivors(registry)
     by_key: dict[tuple[str, str], Counts] = defaultdict(Counts)
     last: dict[tuple[str, str], date] = {}
-
-    def fact_keys(fact: SessionFact) -> Iterable[tuple[str, str]]:
-        village = survivors.get(fact.village_code or "", fact.village_code)
-        return _keys(scheme, fact.commune_code, fact.old_commune_code, fact.old_district_code, village)
-
-    for fact in facts:
-        for key in fact_keys(fact):
-            if fact.session_date is not None and (key not in last or fact.session_date > last[key]):
-                last[key] = fact.session_date
-    for fact in in_period:
-        for key in fact_keys(fact):
-            counts = by_key[key]
-            counts.sessions += 1
-            counts.participants += fact.participants_total or 0
-            counts.women += fact.participants_women or 0
-            counts.ethnic = int(counts.ethnic) + (fact.participants_ethnic or 0)
-            counts.requests_received += fact.requests_received or 0
-            counts.requests_accepted += fact.requests_accepted or 0
+    for group in _session_groups(session, start, end):
+        village = survivors.get(group.village_code or "", group.village_code)
+        for key in _keys(scheme, group.commune_code, group.old_commune_code, group.old_district_code, village):
+            if key not in last or group.last > last[key]:
+                last[key] = group.last
+            if group.sessions:
+                counts = by_key[key]
+                counts.sessions += group.sessions
+                counts.participants += group.participants
+                counts.women += group.women
+                counts.ethnic = int(counts.ethnic) + group.ethnic
+                counts.requests_received += group.requests_received
+                counts.requests_accepted += group.requests_accepted
     _people(session, scheme, start, end, survivors, by_key)
     totals = _totals([by_key.get(("commune", c.code), Counts()) for c in communes], viewer)
     if viewer:
@@ -191,12 +181,13 @@ def coverage(
             boundary,
         )
 
-    village_codes = {v.code for v in villages}
-    extra = {code for (level, code) in by_key if level == "village"} - village_codes
-    visited = [
+    # The area's confirmed and proposed villages, and any other village (retired...) where something was counted.
+    visited = {code for (level, code) in by_key if level == "village"}
+    villages = [
         v
-        for v in (session.exec(select(Village).where(col(Village.code).in_(extra))).all() if extra else [])
-        if (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
+        for v in registry.values()
+        if (v.status in ("confirmed", "proposed") or v.code in visited)
+        and (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
     ]
     return Coverage(
         start=start,
@@ -218,22 +209,10 @@ def coverage(
                 v.lon,
                 v.status,
             )
-            for v in sorted([*villages, *visited], key=lambda v: v.code)
+            for v in sorted(villages, key=lambda v: v.code)
             if v.status != "merged"
         ],
-        sessions=[
-            SessionPoint(
-                f.submission_id,
-                f.session_date,
-                f.lat,
-                f.lon,
-                f.commune_code,
-                survivors.get(f.village_code or "", f.village_code),
-                f.participants_total,
-            )
-            for f in in_period
-            if not viewer and f.lat is not None and f.lon is not None and _in_area(scheme, f, commune_codes)
-        ],
+        sessions=[] if viewer else _session_points(session, scheme, start, end, commune_codes, survivors),
         totals=totals,
         stale_days=stale_days,
     )
@@ -310,8 +289,112 @@ def _keys(
         yield ("district", old_district)
 
 
-def _in_area(scheme: str, fact: SessionFact, communes: set[str]) -> bool:
-    return (fact.old_commune_code if scheme == "old" else fact.commune_code) in communes
+@dataclass(frozen=True, slots=True)
+class _VillageRef:
+    """What coverage needs of a registry village."""
+
+    id: int
+    code: str
+    name: str
+    commune_code: str
+    old_commune_code: str | None
+    lat: float | None
+    lon: float | None
+    status: str
+    merged_into_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Sessions up to the end of the period recorded at one place (village and communes of both structures)."""
+
+    village_code: str | None
+    commune_code: str | None
+    old_commune_code: str | None
+    old_district_code: str | None
+    last: date  # the latest session up to the end of the period
+    sessions: int  # the sums below are over the period only
+    participants: int
+    women: int
+    ethnic: int
+    requests_received: int
+    requests_accepted: int
+
+
+def _rows(session: Session, query: Executable) -> Sequence[Any]:
+    """The plain rows (tuples) of a query of columns, in the session's transaction."""
+    return session.connection().execute(query).all()
+
+
+def _villages(session: Session) -> list[_VillageRef]:
+    """Every registry village, read as plain columns (the registry may hold tens of thousands)."""
+    columns = (Village.id, Village.code, Village.name, Village.commune_code, Village.old_commune_code,
+               Village.lat, Village.lon, Village.status, Village.merged_into_id)  # fmt: skip
+    query = select_columns(*(col(c) for c in columns))
+    return [_VillageRef(*row) for row in _rows(session, query)]
+
+
+def _survivors(registry: dict[str, _VillageRef]) -> dict[str, str]:
+    """Every village code mapped to its survivor's code, following chains of merges (and stopping at a cycle)."""
+    by_id = {v.id: v for v in registry.values()}
+    survivors = {}
+    for village in registry.values():
+        current, seen = village, {village.id}
+        while current.status == "merged" and current.merged_into_id is not None:
+            target = by_id.get(current.merged_into_id)
+            if target is None or target.id in seen:
+                break
+            seen.add(target.id)
+            current = target
+        survivors[village.code] = current.code
+    return survivors
+
+
+def _session_groups(session: Session, start: date, end: date) -> list[_Group]:
+    """Sessions up to end grouped by place in SQL: the latest date of each place, and its sums over [start, end]."""
+    in_period = col(SessionFact.session_date) >= start
+
+    def period_sum(column: Any) -> Any:
+        return func.coalesce(func.sum(case((in_period, func.coalesce(column, 0)), else_=0)), 0)
+
+    places = [col(c) for c in (SessionFact.village_code, SessionFact.commune_code, SessionFact.old_commune_code,
+                               SessionFact.old_district_code)]  # fmt: skip
+    query = (
+        select_columns(
+            *places,
+            func.max(col(SessionFact.session_date)),
+            period_sum(1),
+            period_sum(SessionFact.participants_total),
+            period_sum(SessionFact.participants_women),
+            period_sum(SessionFact.participants_ethnic),
+            period_sum(SessionFact.requests_received),
+            period_sum(SessionFact.requests_accepted),
+        )
+        .where(col(SessionFact.session_date) <= end)
+        .group_by(*places)
+    )
+    return [_Group(*row) for row in _rows(session, query)]
+
+
+def _session_points(
+    session: Session, scheme: str, start: date, end: date, communes: set[str], survivors: dict[str, str]
+) -> list[SessionPoint]:
+    """The sessions of the period with a GPS point in the area's communes, by date."""
+    commune = SessionFact.old_commune_code if scheme == "old" else SessionFact.commune_code
+    query = (
+        select_columns(*(col(c) for c in (
+            SessionFact.submission_id, SessionFact.session_date, SessionFact.lat, SessionFact.lon,
+            SessionFact.commune_code, SessionFact.village_code, SessionFact.participants_total, commune,
+        )))
+        .where(col(SessionFact.session_date) >= start, col(SessionFact.session_date) <= end,
+               col(SessionFact.lat).is_not(None), col(SessionFact.lon).is_not(None))
+        .order_by(col(SessionFact.session_date), col(SessionFact.submission_id))
+    )  # fmt: skip
+    return [
+        SessionPoint(record, day, lat, lon, new_commune, survivors.get(village or "", village), participants)
+        for record, day, lat, lon, new_commune, village, participants, area_commune in _rows(session, query)
+        if area_commune in communes
+    ]
 
 
 def _people(
@@ -322,22 +405,30 @@ def _people(
     survivors: dict[str, str],
     by_key: dict[tuple[str, str], Counts],
 ) -> None:
-    """Add person records (and their Article 7 categories) to the counts of their places."""
-    people = session.exec(
-        select(PersonFact).where(col(PersonFact.intake_date) >= start, col(PersonFact.intake_date) <= end)
-    ).all()
-    categories: dict[int, list[str]] = defaultdict(list)
-    ids = [p.submission_id for p in people]
-    if ids:
-        for link in session.exec(select(PersonCategory).where(col(PersonCategory.submission_id).in_(ids))).all():
-            categories[link.submission_id].append(link.category)
-    for person in people:
-        village = survivors.get(person.village_code or "", person.village_code)
-        for key in _keys(scheme, person.commune_code, person.old_commune_code, person.old_district_code, village):
+    """Add person records (and their Article 7 categories) to the counts of their places, counted in SQL."""
+    places = [col(c) for c in (PersonFact.village_code, PersonFact.commune_code, PersonFact.old_commune_code,
+                               PersonFact.old_district_code)]  # fmt: skip
+    in_period = (col(PersonFact.intake_date) >= start, col(PersonFact.intake_date) <= end)
+    people = select_columns(*places, func.count()).where(*in_period).group_by(*places)
+    ticked = (
+        select_columns(*places, col(PersonCategory.category), func.count())
+        .join(PersonCategory, col(PersonCategory.submission_id) == PersonFact.submission_id)
+        .where(*in_period)
+        .group_by(*places, col(PersonCategory.category))
+        .order_by(col(PersonCategory.category))
+    )
+
+    def keys(village: str | None, commune: str | None, old_commune: str | None, district: str | None) -> Any:
+        return _keys(scheme, commune, old_commune, district, survivors.get(village or "", village))
+
+    for village, commune, old_commune, district, number in _rows(session, people):
+        for key in keys(village, commune, old_commune, district):
             counts = by_key[key]
-            counts.people = int(counts.people) + 1
-            for category in categories[person.submission_id]:
-                counts.categories[category] = int(counts.categories.get(category, 0)) + 1
+            counts.people = int(counts.people) + number
+    for village, commune, old_commune, district, category, number in _rows(session, ticked):
+        for key in keys(village, commune, old_commune, district):
+            counts = by_key[key]
+            counts.categories[category] = int(counts.categories.get(category, 0)) + number
 
 
 def _area(session: Session, scheme: str, code: str | None) -> tuple[str, list[Place], list[Place]]:
