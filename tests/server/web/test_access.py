@@ -1,26 +1,132 @@
-"""Every page and API route, for every role (and an area-limited coordinator)."""
+"""Every route of the app for every role, generated from the app's own route list: a route without a row in MATRIX
+fails, and so does a row for a route the app no longer has. Then the area, count and export rules of each role."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from functools import cache
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.routing import Mount
 
 from forms.build import BuiltForm, build_xlsform
-from server.app_users import create_app_user
+from server.app import create_app
+from server.app_users import create_app_user, revoke
 from server.cli.setup import BUILTIN_FORMS
+from server.config import Settings
 from server.gazetteer import villages as registry
 from server.publish import publish_xform
 from server.submissions import receive
 from server.web_users import new_api_token
+from tests.conftest import simple_form
 from tests.instances import fill
-from tests.server.web.conftest import Web
+from tests.server.web.conftest import Browser, Web
 
-ROLES = ("anonymous", "viewer", "coord", "admin", "ngan_son")
+ROLES = ("anonymous", "revoked", "other_form", "app_user", "viewer", "ngan_son", "coord", "admin")
+PHONES = ("revoked", "other_form", "app_user")  # app users: a token in the OpenRosa URL, nothing else
+WEB = ("viewer", "ngan_son", "coord", "admin")  # web users (tests/server/web/conftest.py USERS): signed-in browsers
+NOBODYS_TOKEN = "N0b0dy5-t0ken_" * 4 + "abcdefgh"  # well-formed (64 characters), no one's: what a web session and
+# an anonymous client meet in a phone URL, so a session cookie can never stand in for a token
+
+# fmt: off
+# Every request, then the status each role must get. The route each row exercises is found the way the app finds
+# it (method, then path), so a row can only name a route that exists. Rows run in this order on one world.
+# Pages and POSTs: a signed-in browser (POSTs carry the session's CSRF token); anonymous and phones send no cookie
+# (phones send their token as a Bearer header: a phone's token never opens a page or the API).
+# /api: web users send their API token (a session cookie alone gets 401). /key/{token}: each phone its own token;
+# anonymous and web users nobody's token (web users with their session cookie).
+MATRIX = [
+    # request                                                    anon rvkd othr app  view ngan coord admin
+    ("GET /login",                                                200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST /login",                                               403, 403, 403, 403, 403, 403, 403, 403),  # no CSRF, or an unknown user  # noqa: E501
+    ("GET /lang/vi",                                              303, 303, 303, 303, 303, 303, 303, 303),
+    ("GET /static/map/leaflet.js",                                200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET /static/map/nope.js",                                   404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET /api/openapi.json",                                     200, 200, 200, 200, 200, 200, 200, 200),
+    ("HEAD /api/openapi.json",                                    200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET /",                                                     303, 303, 303, 303, 200, 200, 200, 200),
+    ("GET /?scheme=old&area=060",                                 303, 303, 303, 303, 200, 403, 200, 200),
+    ("GET /map",                                                  303, 303, 303, 303, 200, 200, 200, 200),
+    ("GET /map?scheme=old&area=060",                              303, 303, 303, 303, 200, 403, 200, 200),
+    ("GET /submissions",                                          303, 303, 303, 303, 403, 200, 200, 200),
+    ("GET /submissions/{submission}",                             303, 303, 303, 303, 403, 403, 200, 200),
+    ("GET /submissions/{submission}/attachments/nope.jpg",        303, 303, 303, 303, 403, 403, 404, 404),
+    ("POST /submissions/{submission}/review",                     303, 303, 303, 303, 403, 403, 303, 303),
+    ("GET /villages",                                             303, 303, 303, 303, 403, 200, 200, 200),
+    ("POST /villages/{pac_nam}/rename",                           303, 303, 303, 303, 403, 403, 303, 303),
+    ("POST /villages/{ngan_son}/rename",                          303, 303, 303, 303, 403, 303, 303, 303),
+    ("POST /villages/{pac_nam}/retire",                           303, 303, 303, 303, 403, 403, 303, 303),
+    ("POST /villages/{ngan_son}/confirm",                         303, 303, 303, 303, 403, 303, 303, 303),
+    ("POST /villages/{merge_from}/merge",                         303, 303, 303, 303, 403, 403, 303, 409),  # merged by coord just before  # noqa: E501
+    ("GET /collaborators",                                        303, 303, 303, 303, 403, 403, 200, 200),
+    ("POST /collaborators",                                       303, 303, 303, 303, 403, 403, 200, 200),
+    ("POST /collaborators/{app_user}/revoke",                     303, 303, 303, 303, 403, 403, 303, 303),
+    ("GET /forms",                                                303, 303, 303, 303, 403, 403, 200, 200),
+    ("POST /forms",                                               303, 303, 303, 303, 403, 403, 403, 200),  # no file: the page asks for one  # noqa: E501
+    ("POST /forms/tgpl_session/open",                             303, 303, 303, 303, 403, 403, 403, 303),
+    ("GET /downloads",                                            303, 303, 303, 303, 200, 200, 200, 200),
+    ("GET /forms/tgpl_session/codebook.md",                       303, 303, 303, 303, 403, 200, 200, 200),
+    ("GET /forms/tgpl_session/submissions.csv.zip",               303, 303, 303, 303, 200, 200, 200, 200),
+    ("GET /forms/tgpl_session/submissions.xlsx",                  303, 303, 303, 303, 200, 200, 200, 200),
+    ("GET /reports/directive.xlsx?period=2026-H1",                303, 303, 303, 303, 403, 403, 200, 200),
+    ("GET /reports/bieu24.csv?period=2026-H1&rule=stat",          303, 303, 303, 303, 403, 403, 200, 200),
+    ("GET /reports/bieu25.csv?period=2026-X9",                    303, 303, 303, 303, 403, 403, 400, 400),
+    ("GET /api/coverage",                                         401, 401, 401, 401, 200, 200, 200, 200),
+    ("GET /api/villages",                                         401, 401, 401, 401, 403, 200, 200, 200),
+    ("GET /api/submissions",                                      401, 401, 401, 401, 403, 403, 200, 200),
+    ("GET /key/{token}/formList",                                 403, 403, 200, 200, 403, 403, 403, 403),
+    ("GET /key/{token}/forms/tgpl_session.xml",                   403, 403, 403, 200, 403, 403, 403, 403),
+    ("GET /key/{token}/forms/other.xml",                          403, 403, 200, 200, 403, 403, 403, 403),
+    ("GET /key/{token}/forms/nope.xml",                           403, 403, 404, 404, 403, 403, 403, 403),
+    ("GET /key/{token}/forms/tgpl_session/manifest",              403, 403, 403, 200, 403, 403, 403, 403),
+    ("GET /key/{token}/forms/tgpl_session/attachments/villages.csv", 403, 403, 403, 200, 403, 403, 403, 403),
+    ("GET /key/{token}/forms/tgpl_session/attachments/nope.csv",  403, 403, 403, 404, 403, 403, 403, 403),
+    ("HEAD /key/{token}/submission",                              403, 403, 204, 204, 403, 403, 403, 403),
+    ("GET /key/{token}/submission",                               403, 403, 204, 204, 403, 403, 403, 403),
+    ("POST /key/{token}/submission",                              403, 403, 403, 201, 403, 403, 403, 403),
+    ("POST /logout",                                              303, 303, 303, 303, 303, 303, 303, 303),  # last: it ends every session of the user  # noqa: E501
+]
+# fmt: on
+POSTED = {"name": "Thôn Đổi Tên", "state": "approved", "comment": "ok", "username": "nobody", "password": "sai"}
+
+
+def served_routes(app: FastAPI) -> list[tuple[str, re.Pattern[str]]]:
+    """("METHOD /path", its regex) for every route the app serves, in the order it tries them ('*' for a mount,
+    which takes every method)."""
+    routes = []
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, Mount):
+            routes.append((f"* {route.path}/{{path:path}}", route.path_regex))
+        else:
+            routes += [(f"{method} {route.path}", route.path_regex) for method in sorted(route.methods or ())]
+    return routes
+
+
+def route_of(routes: list[tuple[str, re.Pattern[str]]], request: str) -> str | None:
+    """The route a request reaches (placeholders filled with a sample value), or None."""
+    method, target = request.split(" ", 1)
+    path = re.sub(r"\{\w+\}", "x1", target.split("?", 1)[0])
+    return next((key for key, regex in routes if key.split(" ", 1)[0] in (method, "*") and regex.match(path)), None)
+
+
+def test_every_route_has_a_row_and_every_row_a_route(settings: Settings, engine: Engine) -> None:
+    routes = served_routes(create_app(settings, engine=engine))
+    assert {"GET /", "GET /api/coverage", "POST /key/{token}/submission"} <= {route for route, _ in routes}  # routers
+    reached = {request: route_of(routes, request) for request, *_ in MATRIX}
+    gone = [request for request, route in reached.items() if route is None]
+    missing = [route for route, _ in routes if route not in reached.values()]
+    assert (gone, missing) == ([], []), "rows for routes the app no longer has; routes without a row in MATRIX"
+    assert len(reached) == len(MATRIX)  # no row twice
 
 
 @cache
@@ -41,66 +147,116 @@ def world(web: Web, backan: Session, java: None) -> dict[str, str]:
             "app_user": str(app_user.id)}  # fmt: skip
 
 
-# route, then the expected status for: anonymous, viewer, coordinator, admin, Ngân Sơn coordinator
-PAGES = [
-    ("GET /", (303, 200, 200, 200, 200)),
-    ("GET /?scheme=old&area=060", (303, 200, 200, 200, 403)),
-    ("GET /submissions", (303, 403, 200, 200, 200)),
-    ("GET /submissions/{submission}", (303, 403, 200, 200, 403)),
-    ("GET /villages", (303, 403, 200, 200, 200)),
-    ("GET /collaborators", (303, 403, 200, 200, 403)),
-    ("GET /forms", (303, 403, 200, 200, 403)),
-    ("GET /map", (303, 200, 200, 200, 200)),
-    ("GET /map?scheme=old&area=060", (303, 200, 200, 200, 403)),
-    ("GET /submissions/{submission}/attachments/nope.jpg", (303, 403, 404, 404, 403)),
-    ("GET /downloads", (303, 200, 200, 200, 200)),
-    ("GET /forms/tgpl_session/codebook.md", (303, 403, 200, 200, 200)),
-    ("GET /forms/tgpl_session/submissions.csv.zip", (303, 200, 200, 200, 200)),
-    ("GET /forms/tgpl_session/submissions.xlsx", (303, 200, 200, 200, 200)),
-    ("GET /reports/directive.xlsx?period=2026-H1", (303, 403, 200, 200, 403)),
-    ("GET /reports/bieu24.csv?period=2026-H1&rule=stat", (303, 403, 200, 200, 403)),
-    ("GET /reports/bieu25.csv?period=2026-X9", (303, 403, 400, 400, 403)),
-    ("POST /villages/{pac_nam}/rename", (303, 403, 303, 303, 403)),
-    ("POST /villages/{ngan_son}/rename", (303, 403, 303, 303, 303)),
-    ("POST /villages/{pac_nam}/retire", (303, 403, 303, 303, 403)),
-    ("POST /villages/{ngan_son}/confirm", (303, 403, 303, 303, 303)),
-    ("POST /submissions/{submission}/review", (303, 403, 303, 303, 403)),
-    ("POST /forms/tgpl_session/open", (303, 403, 403, 303, 403)),
-    ("POST /collaborators/{app_user}/revoke", (303, 403, 303, 303, 403)),
-    ("POST /collaborators", (303, 403, 200, 200, 403)),
-]
-API = [
-    ("/api/coverage", (401, 200, 200, 200, 200)),
-    ("/api/villages", (401, 403, 200, 200, 200)),
-    ("/api/submissions", (401, 403, 200, 200, 403)),
-]
+@dataclass
+class Role:
+    """How one role reaches the server: its client, and the token it puts in phone URLs and Bearer headers."""
+
+    name: str
+    client: httpx.Client  # a signed-in browser's client for web users, a cookie-less client otherwise
+    token: str  # a phone's own token; nobody's for the others
+    browser: Browser | None = None
+    api_token: str | None = None
 
 
-@pytest.mark.parametrize(("route", "expected"), PAGES, ids=[r for r, _ in PAGES])
-def test_pages_by_role(web: Web, world: dict[str, str], route: str, expected: tuple[int, ...]) -> None:
-    method, path = route.split(" ", 1)
-    path = path.format(**world)
-    for role, status in zip(ROLES, expected, strict=True):
-        browser = web.browser(None if role == "anonymous" else role)
-        if method == "GET":
-            response = browser.http.get(path)
-        else:
-            data = {"name": "Thôn Đổi Tên", "state": "approved", "comment": "ok"}
-            response = browser.post(path, data) if role != "anonymous" else browser.http.post(path, data=data)
-        assert response.status_code == status, (role, route, response.text[:300])
+@pytest.fixture
+def roles(web: Web, world: dict[str, str], backan: Session) -> Iterator[dict[str, Role]]:
+    """Every role of the matrix, with a second form for the phone limited to it and the phones' tokens."""
+    publish_xform(session=backan, store=web.live.store, xform=simple_form("other", "1").xform, media={})
+    merge_from = registry.add_village(session=backan, commune_code="01864", name="Thôn C")
+    merge_into = registry.add_village(session=backan, commune_code="01864", name="Thôn D")
+    world.update(merge_from=merge_from.code, merge_into=merge_into.code)
+    revoked, revoked_token = create_app_user(session=backan, name="Máy bị thu hồi")
+    revoke(session=backan, app_user_id=revoked.id)  # type: ignore[arg-type]
+    tokens = {"revoked": revoked_token, "other_form": create_app_user(session=backan, name="Máy biểu mẫu khác",
+              form_ids=["other"])[1], "app_user": create_app_user(session=backan, name="Máy")[1]}  # fmt: skip
+    with ExitStack() as stack:
+        result = {}
+        for name in ROLES:
+            if name in WEB:
+                browser = web.browser(name)
+                api_token = new_api_token(session=backan, username=name)
+                result[name] = Role(name, browser.http, NOBODYS_TOKEN, browser, api_token)
+                continue
+            headers = {"Accept": "text/html"}
+            if name in PHONES:
+                headers["Authorization"] = f"Bearer {tokens[name]}"
+            client = stack.enter_context(httpx.Client(base_url=web.live.base, headers=headers, timeout=30))
+            result[name] = Role(name, client, tokens.get(name, NOBODYS_TOKEN))
+        yield result
 
 
-@pytest.mark.parametrize(("path", "expected"), API, ids=[p for p, _ in API])
-def test_api_by_role(web: Web, world: dict[str, str], backan: Session, path: str, expected: tuple[int, ...]) -> None:
-    for role, status in zip(ROLES, expected, strict=True):
-        headers = {}
-        if role != "anonymous":
-            headers["Authorization"] = f"Bearer {new_api_token(session=backan, username=role)}"
-        response = httpx.get(f"{web.live.base}{path}", headers=headers)
-        assert response.status_code == status, (role, path, response.text[:300])
-        assert response.headers["content-type"].startswith("application/json")
-        if status == 401:
-            assert response.headers["www-authenticate"] == "Bearer"
+@cache
+def matrix_instance() -> bytes:
+    """The session a phone sends in the matrix (201 only for the phone given every form)."""
+    values = {"session_date": "2026-11-21", "commune": "01864"}
+    return fill(session_form().xform, values, instance_id="uuid:6f1d2c1e-0a6b-4b8e-9a41-5b8d2f0c7e11")
+
+
+def send(role: Role, request: str, world: dict[str, str], base: str) -> httpx.Response:
+    """One matrix request, made the way this role makes requests."""
+    method, target = request.split(" ", 1)
+    target = target.format(**world, token=role.token)
+    if target.startswith("/key/"):
+        openrosa = {"X-OpenRosa-Version": "1.0"}
+        if method == "POST":
+            files = {"xml_submission_file": ("instance.xml", matrix_instance(), "text/xml")}
+            return role.client.post(target, files=files, headers=openrosa)
+        return role.client.request(method, target, headers=openrosa)
+    if target.startswith("/api/") and role.api_token:
+        return httpx.request(method, f"{base}{target}", headers={"Authorization": f"Bearer {role.api_token}"})
+    if method == "POST":
+        data = {**POSTED, "into": world["merge_into"]}
+        return role.browser.post(target, data) if role.browser else role.client.post(target, data=data)
+    return role.client.request(method, target)
+
+
+def mismatches(role: Role, request: str, expected: int, response: httpx.Response) -> list[str]:
+    """What is wrong with a response: its status, and the form of its answer (OpenRosa XML for phone URLs, JSON
+    for the API, a page for people; a redirect to sign in exactly when no one is signed in)."""
+    method, target = request.split(" ", 1)
+    path, status = target.split("?", 1)[0], response.status_code
+    content_type = response.headers.get("content-type", "")
+    found = [] if status == expected else [f"status {status}, expected {expected}: {response.text[:200]!r}"]
+    if path.startswith("/key/"):
+        if status >= 400 and not (
+            content_type.startswith("text/xml") and (method == "HEAD" or b"<OpenRosaResponse" in response.content)
+        ):
+            found.append(f"a phone's error must be an OpenRosaResponse, not {content_type}")
+    elif path.startswith("/api/") and path != "/api/openapi.json":
+        if not content_type.startswith("application/json"):
+            found.append(f"the API answers JSON, not {content_type}")
+        if status == 401 and response.headers.get("www-authenticate") != "Bearer":
+            found.append("a 401 names the Bearer scheme")
+    elif status >= 400 and not content_type.startswith("text/html"):
+        found.append(f"people get an error page, not {content_type}")
+    if status == 303:
+        to_sign_in = response.headers["location"].startswith("/login")
+        if to_sign_in != ((role.browser is None and not path.startswith("/lang/")) or path == "/logout"):
+            found.append(f"redirected to {response.headers['location']}")
+    return found
+
+
+def test_every_route_for_every_role(web: Web, world: dict[str, str], roles: dict[str, Role]) -> None:
+    failures = []
+    for request, *expected in MATRIX:
+        method, target = request.split(" ", 1)
+        for name, status in zip(ROLES, expected, strict=True):
+            role = roles[name]
+            response = send(role, request, world, web.live.base)
+            failures += [f"{name} {request}: {problem}" for problem in mismatches(role, request, status, response)]
+            if target.startswith("/api/") and target != "/api/openapi.json" and role.browser:
+                if (cookie_only := role.client.request(method, target)).status_code != 401:
+                    failures.append(f"{name} {request}: a session cookie opened the API ({cookie_only.status_code})")
+            if name in PHONES and not target.startswith(("/key/", "/api/")):
+                phone_url = f"/key/{role.token}{target.format(**world)}"  # a web path under the phone's base URL
+                under = role.client.request(method, phone_url, headers={"X-OpenRosa-Version": "1.0"})
+                if under.status_code < 400 or not under.headers["content-type"].startswith("text/xml"):
+                    failures.append(f"{name} {request} under its phone URL: {under.status_code}")
+    for name in WEB:  # POST /logout ended every session of each web user
+        response = roles[name].client.get("/")
+        if response.status_code != 303 or not response.headers["location"].startswith("/login"):
+            failures.append(f"{name} is still signed in after signing out: {response.status_code}")
+    assert failures == [], "\n".join(failures)
 
 
 def test_an_area_coordinator_sees_only_the_area(web: Web, world: dict[str, str]) -> None:
