@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from server.areas import user_communes, visible_villages
 from server.coverage import report as coverage_report
@@ -18,8 +20,31 @@ from server.models import WebUser
 from server.submissions import counts_by_form
 from server.web_users import user_by_api_token
 
-router = APIRouter(prefix="/api", tags=["api"])
 bearer = HTTPBearer(auto_error=False)
+
+
+class ApiError(BaseModel):
+    """Every refusal of the API: a stable code and the message in both languages."""
+
+    code: str
+    message: str
+    vi: str
+    en: str
+
+
+def _refusal(what: str) -> dict[str, Any]:
+    return {"model": ApiError, "description": what}
+
+
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    responses={
+        400: _refusal("Invalid parameters (validation errors are 400, never 422)"),
+        401: _refusal("Missing or invalid API token"),
+        403: _refusal("The user's role or area does not allow it"),
+    },
+)
 
 
 class Unauthorized(TgplError):
@@ -47,11 +72,35 @@ def _staff(user: WebUser) -> None:
         raise Forbidden("Vai trò của bạn chỉ xem được số liệu tổng hợp.", "Your role may only see aggregates.")
 
 
-@router.get("/coverage")
-def api_coverage(request: Request, user: ApiUser, session: SessionDep, scheme: str | None = None,
-                 area: str | None = None) -> dict[str, Any]:  # fmt: skip
+class VillageOut(BaseModel):
+    """A village of the registry as the API shows it."""
+
+    code: str
+    name: str
+    name_key: str
+    commune_code: str
+    old_commune_code: str | None
+    lat: float | None
+    lon: float | None
+    status: str
+    source: str
+    source_ref: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@router.get("/coverage", responses={404: _refusal("No area with that code")})
+def api_coverage(
+    user: ApiUser,
+    session: SessionDep,
+    start: Annotated[date | None, Query(alias="from", description="first day (default: this half-year's)")] = None,
+    end: Annotated[date | None, Query(alias="to", description="last day (default: today)")] = None,
+    scheme: Literal["old", "new"] | None = None,
+    area: str | None = None,
+) -> dict[str, Any]:
     """Coverage for ?from=&to= (default this half-year), as `tgpl coverage --json` prints it."""
-    query = parse_query(user, request.query_params.get("from"), request.query_params.get("to"), scheme, area)
+    first, last = (day.isoformat() if day else None for day in (start, end))
+    query = parse_query(user, first, last, scheme, area)
     cov = user_coverage(session, user, query)
     flags = []
     if user.role in ("admin", "coordinator"):
@@ -62,10 +111,12 @@ def api_coverage(request: Request, user: ApiUser, session: SessionDep, scheme: s
 
 
 @router.get("/villages")
-def api_villages(user: ApiUser, session: SessionDep, status: str | None = None) -> list[dict[str, Any]]:
+def api_villages(
+    user: ApiUser, session: SessionDep, status: Literal["proposed", "confirmed", "merged", "retired"] | None = None
+) -> list[VillageOut]:
     """The villages of the user's area."""
     _staff(user)
-    return [v.model_dump(exclude={"id", "merged_into_id"}) for v in visible_villages(session, user, status)]
+    return [VillageOut.model_validate(v, from_attributes=True) for v in visible_villages(session, user, status)]
 
 
 @router.get("/submissions")
