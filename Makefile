@@ -23,6 +23,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/gazetteer.py
 	$(BIN)/python bench/export.py --no-tracemalloc
+	$(BIN)/python bench/coverage.py
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
