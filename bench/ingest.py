@@ -1,304 +1,319 @@
-"""Ingest benchmark: N Collect-style submissions (HEAD, POST, one photo each) to a live server on 127.0.0.1.
+"""Ingest benchmark: OpenRosa submissions of the session form from 1, 8 and 32 phones to `tgpl serve`, beside the limit.
 
-Run from the repository root: .venv/bin/python bench/ingest.py [--submissions N] [--concurrency C]
-[--database-url URL] [--photo-bytes B] [--json]. Exits 1 when any check fails.
+Each database gets its own `tgpl init` (the gazetteer, the built-in forms, an app user) and two servers, each its
+own process on 127.0.0.1: `tgpl serve` and bench/bare_server.py (the same multipart parser, blob store and durable
+row, nothing else). The load comes from this process: standard-library threads, one keep-alive connection each, one
+HEAD per phone then POSTs, as ODK Collect sends a batch. For every case (clients x with/without a 200 kB photo) the
+bare app and tgpl each take --count distinct submissions; tgpl is reported as a ratio to the bare app. Afterwards
+every submission is checked in tgpl's database (exactly once each) and 10 % are resent (201, no new row).
+
+Run from the repository root:
+    .venv/bin/python bench/ingest.py [--count N] [--clients 1 8 32] [--postgres URL] [--sqlite/--no-sqlite]
+The last line printed is JSON: {"cases": [{"database", "clients", "photo", "rate_per_s", "p50_ms", "p99_ms",
+"limit_per_s", "ratio_to_limit", ...}], "server_peak_rss_mb": {...}}. Exits 1 when any check fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import json
 import math
-import resource
+import os
+import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
-from server.app import create_app
-from server.app_users import create_app_user
-from server.config import Settings
-from server.db import make_engine, migrate
-from server.publish import publish_xform
-from server.storage import BlobStore
-from server.submissions import count_submissions
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
 
-from tests.collect_client import Attachment, CollectClient, instance_xml  # noqa: E402
-from tests.conftest import DEMO_MEDIA, built_demo  # noqa: E402
+from forms.build import build_xlsform  # noqa: E402
+from server.cli.setup import BUILTIN_FORMS  # noqa: E402
+from server.config import Settings  # noqa: E402
 from tests.databases import postgres_schema  # noqa: E402
-from tests.live_server import serve_in_thread  # noqa: E402
+from tests.instances import fill  # noqa: E402
 
-DEFAULT_SUBMISSIONS = 500
-DEFAULT_CONCURRENCY = 4
-DEFAULT_PHOTO_BYTES = 200_000
-RESEND_EVERY = 10  # every 10th submission is sent again: 10 %
-FORM_ID = "demo"
+BIN = Path(sys.executable).parent
+PHOTO_BYTES = 200_000
+RESEND_SHARE = 10  # every 10th submission of the last case is sent again
+BOUNDARY = "tgplbench7f3a9c2e"
+START_TIMEOUT_S = 60.0
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-JPEG_TAIL = b"\xff\xd9"
-START_TIMEOUT_S = 20.0
-MAX_REPORTED_FAILURES = 5
-
-
-@dataclass(frozen=True)
-class Job:
-    """One instance to send: its index (which also seeds its photo), XML and photo file name."""
-
-    index: int
-    xml: bytes
-    photo_name: str
+SESSION = {
+    "session_type": "truyen_thong",
+    "session_date": "2026-11-20",
+    "commune": "01864",
+    "gps": "22.6576 105.671 420 6",
+    "participants_total": "45",
+    "participants_women": "20",
+    "participants_ethnic": "40",
+    "leaflets": "60",
+    "questions_total": "7",
+    "requests_received": "3",
+    "requests_accepted": "1",
+    "referrals": "0",
+    "evening": "khong",
+}
 
 
 @dataclass
-class Outcome:
-    """What one worker saw: POST latencies (seconds) and any unexpected responses."""
+class Case:
+    """One measured run: a target server, a database, a number of phones, with or without a photo."""
 
-    latencies: list[float] = field(default_factory=list)
+    target: str  # tgpl | bare
+    database: str
+    clients: int
+    photo: bool
+    count: int
+    wall_s: float = 0.0
+    rate_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
     failures: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Figures:
-    """Everything the benchmark prints."""
+class Template:
+    """Session-form instances made fast: one filled instance whose instanceID (and photo name) are swapped."""
 
-    backend: str
-    submissions: int
-    concurrency: int
-    photo_bytes: int
-    wall_s: float
-    submissions_per_s: float
-    post_p50_ms: float
-    post_p95_ms: float
-    post_max_ms: float
-    resent: int
-    resend_ok: bool
-    rows: int
-    blob_dir_bytes: int
-    blob_files: int
-    peak_rss_mib: float
-    ok: bool
-    failures: list[str]
+    def __init__(self) -> None:
+        xform = build_xlsform(BUILTIN_FORMS / "tgpl_session.xlsx").xform
+        self.plain = fill(xform, SESSION, instance_id="uuid:@ID@")
+        self.with_photo = fill(xform, {**SESSION, "attendance_photo": "@ID@.jpg"}, instance_id="uuid:@ID@")
+        self.photo = JPEG_HEAD + hashlib.shake_256(b"tgpl-bench-photo").digest(PHOTO_BYTES - len(JPEG_HEAD))
+
+    def body(self, photo: bool) -> tuple[str, bytes]:
+        """A new instance's ID and its multipart body (a distinct photo when photo is set)."""
+        ident = str(uuid.uuid4())
+        xml = (self.with_photo if photo else self.plain).replace(b"@ID@", ident.encode())
+        parts = [_part("xml_submission_file", "submission.xml", "text/xml", xml)]
+        if photo:
+            parts.append(_part(f"{ident}.jpg", f"{ident}.jpg", "image/jpeg", ident.encode() + self.photo))
+        return ident, b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=DEFAULT_SUBMISSIONS, help="instances to send")
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="worker threads")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temp dir)")
-    parser.add_argument("--photo-bytes", type=int, default=DEFAULT_PHOTO_BYTES, help="size of each photo")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
-    if args.submissions < 1 or args.concurrency < 1 or args.photo_bytes < len(JPEG_HEAD) + len(JPEG_TAIL):
-        parser.error("--submissions and --concurrency must be >= 1, --photo-bytes >= 22")
-    return args
+def _part(name: str, filename: str, content_type: str, data: bytes) -> bytes:
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    )
+    return head.encode() + data + b"\r\n"
 
 
-@contextmanager
-def database(base_url: str | None, data_dir: Path) -> Iterator[str | None]:
-    """The URL to use: None (SQLite in data_dir), or base_url pointed at a fresh schema dropped afterwards."""
-    if base_url is None:
-        yield None
-        return
-    with postgres_schema(base_url, "tgpl_bench") as url:
-        yield url
-
-
-def prepare(settings: Settings, engine: Engine) -> str:
-    """Migrate, publish the demo form with its media, and return a new app user's token."""
-    migrate(engine)
-    with Session(engine) as session:
-        store = BlobStore(settings.blob_dir)
-        publish_xform(session=session, store=store, xform=built_demo("1").xform, media=DEMO_MEDIA)
-        _user, token = create_app_user(session=session, name="Máy đo tải")
-    return token
-
-
-def live_server(settings: Settings, engine: Engine) -> AbstractContextManager[str]:
-    """Run create_app(settings) under uvicorn in a thread on a free port of 127.0.0.1; yields its base URL."""
-    return serve_in_thread(create_app(settings, engine=engine), start_timeout=START_TIMEOUT_S)
-
-
-def make_jobs(count: int) -> list[Job]:
-    """count distinct instances of the demo form, each naming its own photo."""
-    jobs = []
-    for index in range(count):
-        photo_name = f"photo-{index:06d}.jpg"
-        xml = instance_xml(instance_id=f"uuid:{uuid.uuid4()}", total=index, photo=photo_name)
-        jobs.append(Job(index, xml, photo_name))
-    return jobs
-
-
-def photo(index: int, size: int) -> bytes:
-    """A JPEG-looking blob of size bytes, different for each index and the same on every call."""
-    filler = size - len(JPEG_HEAD) - len(JPEG_TAIL)
-    body = hashlib.shake_256(f"tgpl-bench-photo-{index}".encode()).digest(filler)
-    return JPEG_HEAD + body + JPEG_TAIL
-
-
-def send(client: CollectClient, job: Job, photo_bytes: int, outcome: Outcome) -> None:
-    """Send one instance as Collect does (HEAD, then one multipart POST) and record the POST latency."""
-    head = client.head()
-    if head.status_code != 204:
-        outcome.failures.append(f"HEAD for #{job.index}: {head.status_code}")
-        return
-    attachment = Attachment(job.photo_name, photo(job.index, photo_bytes))
-    started = time.perf_counter()
-    response = client.post(job.xml, [attachment])
-    outcome.latencies.append(time.perf_counter() - started)
-    if response.status_code != 201:
-        outcome.failures.append(f"POST #{job.index}: {response.status_code} {response.text[:200]}")
-
-
-def worker(url: str, jobs: Sequence[Job], photo_bytes: int) -> Outcome:
-    """Send jobs one after another with a client (and connection) of this worker's own."""
-    outcome = Outcome()
-    client = CollectClient(url)
+def phone(base: str, bodies: Sequence[bytes], latencies: list[float], failures: list[str]) -> None:
+    """One Collect-like phone: a keep-alive connection, one HEAD, then one POST per body."""
+    url = urlsplit(base)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=120)
+    connection.connect()
+    # http.client sends headers and a large body in two writes: without this, Nagle's algorithm and the server's
+    # delayed ACK add up to 40 ms to a POST, a cost of this client that a phone does not have.
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    headers = {"X-OpenRosa-Version": "1.0", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     try:
-        for job in jobs:
-            send(client, job, photo_bytes, outcome)
+        connection.request("HEAD", f"{url.path}/submission", headers={"X-OpenRosa-Version": "1.0"})
+        head = connection.getresponse()
+        head.read()
+        if head.status != 204:
+            failures.append(f"HEAD {head.status}")
+            return
+        for body in bodies:
+            started = time.perf_counter()
+            connection.request("POST", f"{url.path}/submission", body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+            latencies.append(time.perf_counter() - started)
+            if response.status != 201:
+                failures.append(f"POST {response.status} {answer[:200]!r}")
     finally:
-        client.http.close()
-    return outcome
+        connection.close()
 
 
-def send_all(url: str, jobs: Sequence[Job], photo_bytes: int, concurrency: int) -> tuple[Outcome, float]:
-    """Spread jobs over concurrency workers; return their merged outcome and the wall time in seconds."""
-    shares = [jobs[w::concurrency] for w in range(concurrency) if jobs[w::concurrency]]
+def send(base: str, bodies: Sequence[bytes], clients: int) -> tuple[float, list[float], list[str]]:
+    """Spread bodies over clients phones sending at once; the wall time, POST latencies and failures."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    failures: list[str] = []
+    threads = [
+        threading.Thread(target=phone, args=(base, bodies[n::clients], latencies[n], failures)) for n in range(clients)
+    ]
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-        outcomes = list(pool.map(lambda share: worker(url, share, photo_bytes), shares))
-    wall = time.perf_counter() - started
-    merged = Outcome()
-    for outcome in outcomes:
-        merged.latencies += outcome.latencies
-        merged.failures += outcome.failures
-    return merged, wall
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, [x for share in latencies for x in share], failures
 
 
 def percentile_ms(values: Sequence[float], percent: float) -> float:
-    """The nearest-rank percentile of values (seconds), in milliseconds; 0 when there are none."""
+    """Nearest-rank percentile of seconds, in milliseconds."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return round(ordered[rank - 1] * 1000, 1)
+    return round(ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1] * 1000, 1)
 
 
-def disk_usage(root: Path) -> tuple[int, int]:
-    """Bytes allocated on disk under root and the number of files there."""
-    files = [path for path in root.rglob("*") if path.is_file()]
-    return sum(path.stat().st_blocks * 512 for path in files), len(files)
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process (server and clients together) in MiB."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux reports KiB
+@contextmanager
+def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, up once ready_url answers; stopped afterwards."""
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = urlsplit(ready_url)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=2)
+                connection.request("HEAD", url.path)
+                connection.getresponse().read()
+                connection.close()
+                break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} did not start") from None
+                time.sleep(0.1)
+        yield child
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
 
 
-def backend_name(engine: Engine) -> str:
-    """The database backend and its server version, e.g. 'sqlite 3.45.1'."""
-    version = ".".join(str(part) for part in engine.dialect.server_version_info or ())
-    return f"{engine.url.get_backend_name()} {version}".strip()
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident set size (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
-def stored_count(engine: Engine) -> int:
-    """How many demo submissions the database holds."""
-    with Session(engine) as session:
-        return count_submissions(session, FORM_ID)
+def stored(database_url: str) -> dict[str, int]:
+    """instanceID → number of submission rows, read straight from tgpl's database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT instance_id, COUNT(*) FROM submission GROUP BY instance_id")).all()
+    finally:
+        engine.dispose()
+    return {row[0]: int(row[1]) for row in rows}
 
 
-def run(args: argparse.Namespace, data_dir: Path) -> Figures:
-    """Set up the server, send, resend, count, and gather the figures."""
-    with database(args.database_url, data_dir) as url:
-        settings = Settings(data_dir=data_dir / "var", database_url=url)
-        engine = make_engine(settings.resolved_database_url)
-        try:
-            token = prepare(settings, engine)
-            with live_server(settings, engine) as base:
-                return measure(args, settings, engine, f"{base}/key/{token}")
-        finally:
-            engine.dispose()
+def run_database(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> tuple[list[Case], dict[str, float]]:
+    """Init tgpl on one database, start both servers, run every case on both, then check tgpl's rows."""
+    data = tmp / name
+    tgpl_port, bare_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "TGPL_DATA_DIR": str(data / "tgpl"),
+        "TGPL_HOST": "127.0.0.1",
+        "TGPL_PORT": str(tgpl_port),
+        "TGPL_PUBLIC_URL": f"http://127.0.0.1:{tgpl_port}",
+    }
+    if url:
+        env["TGPL_DATABASE_URL"] = url
+    print(f"[{name}] tgpl init …", file=sys.stderr, flush=True)
+    init = subprocess.run([str(BIN / "tgpl"), "init", "--json"], env=env, capture_output=True, text=True, check=True)
+    tgpl_base = json.loads(init.stdout)["app_user"]["url"].rstrip("/")
+    bare_cmd = [sys.executable, str(ROOT / "bench" / "bare_server.py"), "--port", str(bare_port)]
+    bare_cmd += ["--data-dir", str(data / "bare")] + (["--database-url", url] if url else [])
+    bare_base = f"http://127.0.0.1:{bare_port}"
+    template = Template()
+    cases: list[Case] = []
+    sent: list[str] = []
+    last_bodies: list[bytes] = []
+    with (
+        process([str(BIN / "tgpl"), "serve"], env, f"{tgpl_base}/submission") as tgpl,
+        process(bare_cmd, env, f"{bare_base}/submission") as bare,
+    ):
+        for clients in args.clients:
+            for photo in (False, True):
+                for target, base in (("bare", bare_base), ("tgpl", tgpl_base)):
+                    made = [template.body(photo) for _ in range(args.count)]
+                    case = Case(target, name, clients, photo, args.count)
+                    print(f"[{name}] {target:4} {clients:2} phones, {'photo' if photo else 'no photo'} …",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                    bodies = [body for _, body in made]
+                    wall, latencies, case.failures = send(base, bodies, clients)
+                    case.wall_s = round(wall, 2)
+                    case.rate_per_s = round(args.count / wall, 1)
+                    case.p50_ms, case.p99_ms = percentile_ms(latencies, 50), percentile_ms(latencies, 99)
+                    cases.append(case)
+                    if target == "tgpl":
+                        sent += [ident for ident, _ in made]
+                        last_bodies = bodies
+        resend = last_bodies[::RESEND_SHARE]
+        _, _, resend_failures = send(tgpl_base, resend, min(len(resend), 8))
+        rss = {"tgpl": peak_rss_mb(tgpl.pid), "bare": peak_rss_mb(bare.pid)}
+    rows = stored(url or Settings(data_dir=data / "tgpl").resolved_database_url)
+    problems = [f"resend: {failure}" for failure in resend_failures]
+    missing = [ident for ident in sent if rows.get(f"uuid:{ident}") != 1]
+    if missing or len(rows) != len(sent):
+        problems.append(f"{len(missing)} of {len(sent)} not stored exactly once; {len(rows)} rows in all")
+    if problems:
+        cases[-1].failures += problems
+    print(f"[{name}] checked: {len(sent)} submissions stored once each, {len(resend)} resent", file=sys.stderr)
+    return cases, rss
 
 
-def measure(args: argparse.Namespace, settings: Settings, engine: Engine, url: str) -> Figures:
-    """Send the N instances, check the count, resend every 10th, check again."""
-    jobs = make_jobs(args.submissions)
-    first, wall = send_all(url, jobs, args.photo_bytes, args.concurrency)
-    failures = list(first.failures)
-    rows_before = stored_count(engine)
-    resent_jobs = jobs[::RESEND_EVERY]
-    again, _ = send_all(url, resent_jobs, args.photo_bytes, args.concurrency)
-    rows = stored_count(engine)
-    resend_ok = not again.failures and rows == rows_before
-    failures += [f"resend {failure}" for failure in again.failures]
-    if rows_before != args.submissions or rows != args.submissions:
-        failures.append(f"rows: {rows_before} before the resend, {rows} after, expected {args.submissions}")
-    blob_bytes, blob_files = disk_usage(settings.blob_dir)
-    return Figures(
-        backend=backend_name(engine),
-        submissions=args.submissions,
-        concurrency=args.concurrency,
-        photo_bytes=args.photo_bytes,
-        wall_s=round(wall, 2),
-        submissions_per_s=round(args.submissions / wall, 1),
-        post_p50_ms=percentile_ms(first.latencies, 50),
-        post_p95_ms=percentile_ms(first.latencies, 95),
-        post_max_ms=percentile_ms(first.latencies, 100),
-        resent=len(resent_jobs),
-        resend_ok=resend_ok,
-        rows=rows,
-        blob_dir_bytes=blob_bytes,
-        blob_files=blob_files,
-        peak_rss_mib=peak_rss_mib(),
-        ok=not failures,
-        failures=failures[:MAX_REPORTED_FAILURES],
-    )
-
-
-def table(figures: Figures) -> str:
-    """The figures as an aligned two-column text table."""
-    resend = f"{'ok' if figures.resend_ok else 'FAILED'} ({figures.resent} resent: all 201, no new rows)"
-    rows: list[tuple[str, Any]] = [
-        ("database backend", figures.backend),
-        ("submissions", f"{figures.submissions} x {figures.photo_bytes:,} B photo"),
-        ("concurrency", figures.concurrency),
-        ("total wall time", f"{figures.wall_s:.2f} s"),
-        ("submissions/second", f"{figures.submissions_per_s:.1f}"),
-        ("POST latency p50", f"{figures.post_p50_ms:.1f} ms"),
-        ("POST latency p95", f"{figures.post_p95_ms:.1f} ms"),
-        ("POST latency max", f"{figures.post_max_ms:.1f} ms"),
-        ("resend check", resend),
-        ("final row count", figures.rows),
-        ("blob dir on disk", f"{figures.blob_dir_bytes:,} B in {figures.blob_files} files"),
-        ("peak RSS", f"{figures.peak_rss_mib:.1f} MiB"),
-        ("result", "ok" if figures.ok else "FAILED"),
-    ]
-    width = max(len(label) for label, _ in rows)
-    lines = [f"{label:<{width}}  {value}" for label, value in rows]
-    return "\n".join(lines + [f"  ! {failure}" for failure in figures.failures])
+def summary(cases: list[Case]) -> list[dict[str, object]]:
+    """tgpl's cases, each with the bare app's rate for the same case as the limit."""
+    limits = {(c.database, c.clients, c.photo): c.rate_per_s for c in cases if c.target == "bare"}
+    rows = []
+    for case in cases:
+        if case.target != "tgpl":
+            continue
+        limit = limits[(case.database, case.clients, case.photo)]
+        row = {k: v for k, v in asdict(case).items() if k not in ("target", "failures")}
+        rows.append({**row, "limit_per_s": limit, "ratio_to_limit": round(case.rate_per_s / limit, 2)})
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark in a temp dir, print the figures, and return 0 only when every check passed."""
-    args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="tgpl-bench-") as tmp:
-        figures = run(args, Path(tmp))
-    print(json.dumps(asdict(figures), indent=2) if args.json else table(figures))
-    return 0 if figures.ok else 1
+    """Run every database's cases, print a table, then the JSON line; 1 when any check failed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="submissions per case and server (default 1000)")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="phones sending at once")
+    parser.add_argument("--postgres", default=None, help="also run on PostgreSQL (a throwaway schema of this URL)")
+    parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="run on SQLite")
+    args = parser.parse_args(argv)
+    if args.count < 10 or min(args.clients) < 1:
+        parser.error("--count must be >= 10 and --clients >= 1")
+    cases: list[Case] = []
+    rss: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="tgpl-bench-ingest-") as tmp:
+        if args.sqlite:
+            found, rss["sqlite"] = run_database("sqlite", None, args, Path(tmp))
+            cases += found
+        if args.postgres:
+            with postgres_schema(args.postgres, "tgpl_bench") as url:
+                found, rss["postgresql"] = run_database("postgresql", url, args, Path(tmp))
+                cases += found
+    rows = summary(cases)
+    print(f"{'database':<11} {'phones':>6} {'photo':>5} {'tgpl/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'bare/s':>7} ratio")
+    for row in rows:
+        print(f"{row['database']:<11} {row['clients']:>6} {'yes' if row['photo'] else 'no':>5} {row['rate_per_s']:>7}"
+              f" {row['p50_ms']:>7} {row['p99_ms']:>7} {row['limit_per_s']:>7} {row['ratio_to_limit']}")  # fmt: skip
+    print(f"server peak RSS (MB): {rss}")
+    failures = [f"{c.target} {c.database} {c.clients} {c.photo}: {f}" for c in cases for f in c.failures]
+    for failure in failures[:10]:
+        print(f"  ! {failure}")
+    print(json.dumps({"cases": rows, "server_peak_rss_mb": rss, "ok": not failures}))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func
+from sqlmodel import Session, col, select
 
 from server.errors import Forbidden, NotFound
 from server.models import AppUser, AppUserForm, Audit, Form, Submission, utcnow
@@ -62,11 +62,16 @@ def create_app_user(
     return user, token
 
 
+# Built once: every phone request authenticates.
+BY_TOKEN = select(AppUser).where(col(AppUser.token_hash) == bindparam("token_hash"))
+FORMS_OF_USER = select(AppUserForm.form_id).where(col(AppUserForm.app_user_id) == bindparam("user"))
+
+
 def authenticate(*, session: Session, token: str) -> AppUser:
     """The app user owning this token; Forbidden when it is malformed, unknown or revoked."""
     user = None
     if TOKEN_PATTERN.match(token):
-        user = session.exec(select(AppUser).where(AppUser.token_hash == hash_token(token))).first()
+        user = session.exec(BY_TOKEN, params={"token_hash": hash_token(token)}).first()
     if user is None or user.revoked_at is not None:
         raise Forbidden(
             "Mã truy cập của máy này không hợp lệ hoặc đã bị thu hồi. Hãy xin điều phối viên mã QR mới.",
@@ -77,7 +82,7 @@ def authenticate(*, session: Session, token: str) -> AppUser:
 
 def allowed_form_ids(session: Session, user: AppUser) -> set[int] | None:
     """The form row ids this app user is limited to, or None when it may use every form."""
-    ids = set(session.exec(select(AppUserForm.form_id).where(AppUserForm.app_user_id == user.id)).all())
+    ids = set(session.exec(FORMS_OF_USER, params={"user": user.id}).all())
     return ids or None
 
 

@@ -6,78 +6,102 @@ current version. A "village not in the list" answer becomes a village proposal f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from xml.etree.ElementTree import Element
 
-from sqlmodel import Session, delete, select
+from sqlalchemy import Table, delete, insert
+from sqlmodel import Session, select
 
 from server.errors import TgplError
 from server.gazetteer.media import NOT_LISTED
 from server.gazetteer.rollup import PlaceCodes, place_codes
 from server.gazetteer.villages import add_village
 from server.instance import field_text
-from server.models import PersonCategory, PersonFact, SessionFact, Submission, SubmissionDef, Village
+from server.models import PersonCategory, PersonFact, SessionFact, Village
 
 SESSION_FORM = "tgpl_session"
 PERSON_FORM = "tgpl_person"
 
 
-def record_facts(
-    *, session: Session, xml_form_id: str, submission: Submission, submission_def: SubmissionDef, root: Element
-) -> None:
-    """Write (or rewrite) the fact rows of a submission's current version; other forms have none."""
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The submission version whose facts are written."""
+
+    submission_id: int
+    submission_def_id: int
+    app_user_id: int | None
+    instance_id: str  # the submission's first instanceID: a village proposal's reference
+
+
+def record_facts(*, session: Session, xml_form_id: str, owner: Owner, root: Element, new: bool) -> None:
+    """Write (or, for an edit, rewrite) the fact rows of a submission's current version; other forms have none.
+
+    Plain INSERTs in the caller's transaction: this runs for every submission received, so it costs a few statements,
+    not an ORM flush."""
     if xml_form_id == SESSION_FORM:
-        _session_fact(session, submission, submission_def, root)
+        _session_fact(session, owner, root, new=new)
     elif xml_form_id == PERSON_FORM:
-        _person_fact(session, submission, submission_def, root)
+        _person_fact(session, owner, root, new=new)
 
 
-def _session_fact(session: Session, submission: Submission, current: SubmissionDef, root: Element) -> None:
+SESSION_FACT: Table = SessionFact.__table__  # type: ignore[attr-defined]
+PERSON_FACT: Table = PersonFact.__table__  # type: ignore[attr-defined]
+PERSON_CATEGORY: Table = PersonCategory.__table__  # type: ignore[attr-defined]
+SESSION_COUNTS = (
+    "participants_total",
+    "participants_women",
+    "participants_ethnic",
+    "leaflets",
+    "questions_total",
+    "requests_received",
+    "requests_accepted",
+    "referrals",
+)
+
+
+def _session_fact(session: Session, owner: Owner, root: Element, *, new: bool) -> None:
     lat, lon, accuracy = _geopoint(field_text(root, "gps"))
-    place = _place(session, submission, root)
-    row = session.get(SessionFact, submission.id) or SessionFact(submission_id=submission.id, submission_def_id=0)  # type: ignore[arg-type]
-    row.submission_def_id = current.id  # type: ignore[assignment]
-    row.app_user_id = current.app_user_id
-    row.session_date = _date(field_text(root, "session_date"))
-    row.session_type = field_text(root, "session_type")
-    row.evening = _yes(field_text(root, "evening"))
-    row.commune_code, row.old_commune_code = place.commune_code, place.old_commune_code
-    row.old_district_code, row.village_code = place.old_district_code, place.village_code
-    row.lat, row.lon, row.accuracy_m = lat, lon, accuracy
-    for name in (
-        "participants_total",
-        "participants_women",
-        "participants_ethnic",
-        "leaflets",
-        "questions_total",
-        "requests_received",
-        "requests_accepted",
-        "referrals",
-    ):
-        setattr(row, name, _int(field_text(root, name)))
-    session.add(row)
+    place = _place(session, owner, root)
+    values: dict[str, object] = {
+        "submission_id": owner.submission_id,
+        "submission_def_id": owner.submission_def_id,
+        "app_user_id": owner.app_user_id,
+        "session_date": _date(field_text(root, "session_date")),
+        "session_type": field_text(root, "session_type"),
+        "evening": _yes(field_text(root, "evening")),
+        **_place_values(place),
+        "lat": lat,
+        "lon": lon,
+        "accuracy_m": accuracy,
+    }
+    values.update((name, _int(field_text(root, name))) for name in SESSION_COUNTS)
+    connection = session.connection()
+    if not new:
+        connection.execute(delete(SESSION_FACT).where(SESSION_FACT.c.submission_id == owner.submission_id))
+    connection.execute(insert(SESSION_FACT), values)
 
 
-def _person_fact(session: Session, submission: Submission, current: SubmissionDef, root: Element) -> None:
+def _person_fact(session: Session, owner: Owner, root: Element, *, new: bool) -> None:
     age = _int(field_text(root, "age_years"))
     # A child's record needs the guardian's consent as well as the child's.
     consent = field_text(root, "consent") == "dong_y" and (
         age is None or age >= 16 or field_text(root, "guardian_consent") == "dong_y"
     )
-    place = _place(session, submission, root)
-    row = session.get(PersonFact, submission.id) or PersonFact(
-        submission_id=submission.id,  # type: ignore[arg-type]
-        submission_def_id=0,
-        consent=consent,
-    )
-    row.submission_def_id = current.id  # type: ignore[assignment]
-    row.app_user_id = current.app_user_id
-    row.intake_date = _date(field_text(root, "intake_date"))
-    row.consent = consent
+    place = _place(session, owner, root)
     # After a refusal the form hides everything else; whatever was sent, only the anonymous tally is kept.
     keep = consent
-    row.sex = field_text(root, "sex") if keep else None
-    row.age_years = age if keep else None
+    values: dict[str, object] = {
+        "submission_id": owner.submission_id,
+        "submission_def_id": owner.submission_def_id,
+        "app_user_id": owner.app_user_id,
+        "intake_date": _date(field_text(root, "intake_date")),
+        "consent": consent,
+        "sex": field_text(root, "sex") if keep else None,
+        "age_years": age if keep else None,
+        "accepted": _yes(field_text(root, "accepted")) if keep else None,
+        **_place_values(place),
+    }
     for name, column in (
         ("ethnicity", "ethnicity"),
         ("hardship", "hardship"),
@@ -85,36 +109,45 @@ def _person_fact(session: Session, submission: Submission, current: SubmissionDe
         ("aid_form", "aid_form"),
         ("provider_role", "provider_role"),
     ):
-        setattr(row, column, field_text(root, name) if keep else None)
-    row.accepted = _yes(field_text(root, "accepted")) if keep else None
-    row.commune_code, row.old_commune_code = place.commune_code, place.old_commune_code
-    row.old_district_code, row.village_code = place.old_district_code, place.village_code
-    session.add(row)
-    session.flush()
-    session.exec(delete(PersonCategory).where(PersonCategory.submission_id == submission.id))  # type: ignore[arg-type]
+        values[column] = field_text(root, name) if keep else None
+    connection = session.connection()
+    if not new:
+        connection.execute(delete(PERSON_CATEGORY).where(PERSON_CATEGORY.c.submission_id == owner.submission_id))
+        connection.execute(delete(PERSON_FACT).where(PERSON_FACT.c.submission_id == owner.submission_id))
+    connection.execute(insert(PERSON_FACT), values)
     categories = (field_text(root, "art7") or "").split() if keep else []
-    for category in dict.fromkeys(categories):
-        session.add(PersonCategory(submission_id=submission.id, category=category))  # type: ignore[arg-type]
+    if categories:
+        rows = [{"submission_id": owner.submission_id, "category": c} for c in dict.fromkeys(categories)]
+        connection.execute(insert(PERSON_CATEGORY), rows)
 
 
-def _place(session: Session, submission: Submission, root: Element) -> PlaceCodes:
+def _place_values(place: PlaceCodes) -> dict[str, object]:
+    return {
+        "commune_code": place.commune_code,
+        "old_commune_code": place.old_commune_code,
+        "old_district_code": place.old_district_code,
+        "village_code": place.village_code,
+    }
+
+
+def _place(session: Session, owner: Owner, root: Element) -> PlaceCodes:
     """The record's place; a 'not in the list' village becomes (or updates) this submission's proposal."""
     commune = field_text(root, "commune")
     chosen = field_text(root, "village")
     village = None
     if chosen == NOT_LISTED and commune:
-        village = _proposal(session, submission, commune, root)
+        village = _proposal(session, owner, commune, root)
     elif chosen:
         village = session.exec(select(Village).where(Village.code == chosen)).first()
     return place_codes(session, commune_code=commune, village=village)
 
 
-def _proposal(session: Session, submission: Submission, commune: str, root: Element) -> Village | None:
+def _proposal(session: Session, owner: Owner, commune: str, root: Element) -> Village | None:
     name = field_text(root, "village_name")
     if not name:
         return None
     lat, lon, _accuracy = _geopoint(field_text(root, "village_point"))
-    ref = f"submission:{submission.instance_id}"
+    ref = f"submission:{owner.instance_id}"
     existing = session.exec(select(Village).where(Village.source == "field", Village.source_ref == ref)).first()
     if existing is not None:
         if existing.status == "proposed":  # an edit before a coordinator decided: follow it
@@ -130,7 +163,7 @@ def _proposal(session: Session, submission: Submission, commune: str, root: Elem
             lon=lon,
             source="field",
             source_ref=ref,
-            actor=f"app_user:{submission.app_user_id}",
+            actor=f"app_user:{owner.app_user_id}",
             commit=False,
         )
     except (ValueError, TgplError):

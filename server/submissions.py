@@ -5,17 +5,28 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, and_, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.app_users import require_form_access
+from server.db import writer_turn
 from server.errors import Conflict, NotFound
-from server.facts import record_facts
+from server.facts import Owner, record_facts
 from server.instance import CONTROL, Instance, binary_values, parse_instance
-from server.models import AppUser, Audit, Form, FormVersion, Submission, SubmissionAttachment, SubmissionDef
+from server.models import (
+    AppUser,
+    Audit,
+    Form,
+    FormVersion,
+    Submission,
+    SubmissionAttachment,
+    SubmissionDef,
+    utcnow,
+)
 from server.publish import get_form
 from server.storage import BlobRef, BlobStore
 
@@ -68,10 +79,7 @@ def receive(
 ) -> Received:
     """Store a submission (new, resend, split upload or edit) and commit before returning."""
     instance = parse_instance(xml)
-    form = get_form(session, instance.form_id)
-    version = session.exec(
-        select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.version == instance.version)
-    ).first()
+    form, version = _form_version(session, instance)
     if version is None:
         raise NotFound(
             f"Máy chủ không có phiên bản {instance.version!r} của biểu mẫu {form.xml_form_id}. "
@@ -97,12 +105,36 @@ def receive(
     context = _Context(
         form, version, instance, app_user, xml_ref, files, expected, _clean(device_id, 255), _clean(user_agent, 1000)
     )
-    try:
-        return _record(session, context)
-    except IntegrityError:
-        # Two copies of the same instance raced; the loser sees the winner's row on the second try.
-        session.rollback()
-        return _record(session, context)
+    with writer_turn(session.get_bind()):
+        try:
+            return _record(session, context)
+        except IntegrityError:
+            # Two copies of the same instance raced; the loser sees the winner's row on the second try.
+            session.rollback()
+            return _record(session, context)
+
+
+# Statements built once: building a SELECT costs more than running it, and this runs for every submission.
+FORM_VERSION = (
+    select(Form, FormVersion)
+    .outerjoin(
+        FormVersion,
+        and_(col(FormVersion.form_id) == col(Form.id), col(FormVersion.version) == bindparam("version")),
+    )
+    .where(col(Form.xml_form_id) == bindparam("form_id"))
+)
+DEF_BY_INSTANCE = select(SubmissionDef).where(
+    col(SubmissionDef.form_id) == bindparam("form_id"), col(SubmissionDef.instance_id) == bindparam("instance_id")
+)
+
+
+def _form_version(session: Session, instance: Instance) -> tuple[Form, FormVersion | None]:
+    """The form the instance names and its version (None when the server has no such version); NotFound."""
+    row = session.exec(FORM_VERSION, params={"form_id": instance.form_id, "version": instance.version}).first()
+    if row is None:
+        get_form(session, instance.form_id)  # raises the NotFound every form lookup gives
+        raise AssertionError("unreachable")
+    return row[0], row[1]
 
 
 def _clean(text: str | None, limit: int) -> str | None:
@@ -131,20 +163,36 @@ def _record(session: Session, c: _Context) -> Received:
         return _resend(session, c, existing)
     if c.instance.deprecated_id:
         return _edit(session, c)
-    submission = Submission(
-        form_id=c.form.id,  # type: ignore[arg-type]
-        instance_id=c.instance.instance_id,
-        app_user_id=c.app_user.id,
-        device_id=c.device_id,
-    )
-    session.add(submission)
-    session.flush()
-    new_def = _new_def(session, c, submission)
-    present = _attach(session, new_def, c, carried={})
-    _facts(session, c, submission, new_def)
-    _audit(session, c, "submission.create", submission)
+    return _create(session, c)
+
+
+SUBMISSION: Table = Submission.__table__  # type: ignore[attr-defined]
+SUBMISSION_DEF: Table = SubmissionDef.__table__  # type: ignore[attr-defined]
+ATTACHMENT: Table = SubmissionAttachment.__table__  # type: ignore[attr-defined]
+AUDIT: Table = Audit.__table__  # type: ignore[attr-defined]
+
+
+def _create(session: Session, c: _Context) -> Received:
+    """A new submission: a handful of plain INSERTs and one commit (this is the path every phone takes)."""
+    connection = session.connection()
+    now = utcnow()
+    submission_id: int = connection.execute(
+        insert(SUBMISSION).returning(SUBMISSION.c.id),
+        {"form_id": c.form.id, "instance_id": c.instance.instance_id, "app_user_id": c.app_user.id,
+         "device_id": c.device_id, "review_state": None, "created_at": now},
+    ).scalar_one()  # fmt: skip
+    def_id: int = connection.execute(
+        insert(SUBMISSION_DEF).returning(SUBMISSION_DEF.c.id), _def_values(c, submission_id, now)
+    ).scalar_one()
+    rows = _attachment_values(c, def_id, carried={})
+    if rows:
+        connection.execute(insert(ATTACHMENT), rows)
+    owner = Owner(submission_id, def_id, c.app_user.id, c.instance.instance_id)
+    record_facts(session=session, xml_form_id=c.form.xml_form_id, owner=owner, root=c.instance.root, new=True)
+    connection.execute(insert(AUDIT), _audit_values(c, "submission.create", submission_id, None, now))
     session.commit()
-    return Received(submission.id, c.instance.instance_id, "created", len(c.expected), present)  # type: ignore[arg-type]
+    present = sum(1 for row in rows if row["sha256"] is not None)
+    return Received(submission_id, c.instance.instance_id, "created", len(c.expected), present)
 
 
 def _resend(session: Session, c: _Context, existing: SubmissionDef) -> Received:
@@ -203,24 +251,24 @@ def _edit(session: Session, c: _Context) -> Received:
         raise _already_edited()
     session.expire(old)
     carried = {row.name: row for row in _attachments(session, old) if row.sha256}
-    new_def = _new_def(session, c, submission)
-    present = _attach(session, new_def, c, carried=carried)
-    _facts(session, c, submission, new_def)
+    connection = session.connection()
+    now = utcnow()
+    def_id: int = connection.execute(
+        insert(SUBMISSION_DEF).returning(SUBMISSION_DEF.c.id),
+        _def_values(c, submission.id, now),  # type: ignore[arg-type]
+    ).scalar_one()
+    rows = _attachment_values(c, def_id, carried=carried)
+    if rows:
+        connection.execute(insert(ATTACHMENT), rows)
+    owner = Owner(submission.id, def_id, c.app_user.id, submission.instance_id)  # type: ignore[arg-type]
+    record_facts(session=session, xml_form_id=c.form.xml_form_id, owner=owner, root=c.instance.root, new=False)
     submission.review_state = "edited"
     session.add(submission)
-    _audit(session, c, "submission.update.version", submission, {"deprecated_id": c.instance.deprecated_id})
+    details: dict[str, object] = {"deprecated_id": c.instance.deprecated_id}
+    connection.execute(insert(AUDIT), _audit_values(c, "submission.update.version", submission.id, details, now))
     session.commit()
+    present = sum(1 for row in rows if row["sha256"] is not None)
     return Received(submission.id, c.instance.instance_id, "edited", len(c.expected), present)  # type: ignore[arg-type]
-
-
-def _facts(session: Session, c: _Context, submission: Submission, new_def: SubmissionDef) -> None:
-    record_facts(
-        session=session,
-        xml_form_id=c.form.xml_form_id,
-        submission=submission,
-        submission_def=new_def,
-        root=c.instance.root,
-    )
 
 
 def _already_edited() -> Conflict:
@@ -231,40 +279,52 @@ def _already_edited() -> Conflict:
     )
 
 
-def _new_def(session: Session, c: _Context, submission: Submission) -> SubmissionDef:
-    new_def = SubmissionDef(
-        submission_id=submission.id,  # type: ignore[arg-type]
-        form_id=c.form.id,  # type: ignore[arg-type]
-        form_version_id=c.version.id,  # type: ignore[arg-type]
-        instance_id=c.instance.instance_id,
-        deprecated_id=c.instance.deprecated_id,
-        instance_name=c.instance.instance_name,
-        xml_sha256=c.xml.sha256,
-        xml_size=c.xml.size,
-        app_user_id=c.app_user.id,
-        device_id=c.device_id,
-        user_agent=c.user_agent,
-    )
-    session.add(new_def)
-    session.flush()
-    return new_def
+def _def_values(c: _Context, submission_id: int, now: datetime) -> dict[str, object]:
+    return {
+        "submission_id": submission_id,
+        "form_id": c.form.id,
+        "form_version_id": c.version.id,
+        "instance_id": c.instance.instance_id,
+        "deprecated_id": c.instance.deprecated_id,
+        "instance_name": c.instance.instance_name,
+        "xml_sha256": c.xml.sha256,
+        "xml_size": c.xml.size,
+        "current": True,
+        "app_user_id": c.app_user.id,
+        "device_id": c.device_id,
+        "user_agent": c.user_agent,
+        "created_at": now,
+    }
 
 
-def _attach(
-    session: Session, new_def: SubmissionDef, c: _Context, *, carried: Mapping[str, SubmissionAttachment]
-) -> int:
-    present = 0
+def _attachment_values(
+    c: _Context, def_id: int, *, carried: Mapping[str, SubmissionAttachment]
+) -> list[dict[str, object]]:
+    """One row per file the XML names: sent now, carried over from the edited version, or still missing."""
+    rows: list[dict[str, object]] = []
     for name in c.expected:
-        row = SubmissionAttachment(submission_def_id=new_def.id, name=name)  # type: ignore[arg-type]
+        row: dict[str, object] = {"submission_def_id": def_id, "name": name, "sha256": None, "size": None,
+                                  "content_type": None}  # fmt: skip
         if name in c.files:
             ref, content_type = c.files[name]
-            row.sha256, row.size, row.content_type = ref.sha256, ref.size, content_type
+            row.update(sha256=ref.sha256, size=ref.size, content_type=content_type)
         elif name in carried:
             old = carried[name]
-            row.sha256, row.size, row.content_type = old.sha256, old.size, old.content_type
-        present += row.sha256 is not None
-        session.add(row)
-    return present
+            row.update(sha256=old.sha256, size=old.size, content_type=old.content_type)
+        rows.append(row)
+    return rows
+
+
+def _audit_values(
+    c: _Context, action: str, submission_id: int | None, details: dict[str, object] | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "at": now,
+        "action": action,
+        "actor": f"app_user:{c.app_user.id}",
+        "subject": f"submission:{submission_id if submission_id is not None else '?'}",
+        "details": json.dumps({"instance_id": c.instance.instance_id, **(details or {})}),
+    }
 
 
 def _audit(
@@ -274,20 +334,13 @@ def _audit(
     submission: Submission | None,
     details: dict[str, object] | None = None,
 ) -> None:
-    session.add(
-        Audit(
-            action=action,
-            actor=f"app_user:{c.app_user.id}",
-            subject=f"submission:{submission.id if submission else '?'}",
-            details=json.dumps({"instance_id": c.instance.instance_id, **(details or {})}),
-        )
+    session.connection().execute(
+        insert(AUDIT), _audit_values(c, action, submission.id if submission else None, details, utcnow())
     )
 
 
 def _def_by_instance(session: Session, form: Form, instance_id: str) -> SubmissionDef | None:
-    return session.exec(
-        select(SubmissionDef).where(SubmissionDef.form_id == form.id, SubmissionDef.instance_id == instance_id)
-    ).first()
+    return session.exec(DEF_BY_INSTANCE, params={"form_id": form.id, "instance_id": instance_id}).first()
 
 
 def _attachments(session: Session, submission_def: SubmissionDef) -> list[SubmissionAttachment]:
