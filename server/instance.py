@@ -6,9 +6,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, TreeBuilder
 
-from defusedxml import DefusedXmlException, ElementTree
+from defusedxml import DefusedXmlException, DTDForbidden, ElementTree
+from defusedxml.ElementTree import DefusedXMLParser
 
 from forms.xform import local
 from server.errors import BadRequest
@@ -16,6 +17,29 @@ from server.errors import BadRequest
 MAX_ID = 255
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+MAX_DEPTH = 100  # XLSForm groups and repeats nest a few levels; JavaRosa itself recurses on depth
+
+
+class _TooDeep(Exception):
+    """The instance nests deeper than any form does."""
+
+
+class _DepthLimitedBuilder(TreeBuilder):
+    """Builds the tree, stopping at MAX_DEPTH while parsing (before a hostile tree is ever built in memory)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+
+    def start(self, tag: str, attrs: dict[str, str], /) -> Element:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep
+        return super().start(tag, attrs)
+
+    def end(self, tag: str, /) -> Element:
+        self.depth -= 1
+        return super().end(tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +55,19 @@ class Instance:
 
 
 def parse_instance(xml: bytes) -> Instance:
-    """Parse submission XML; BadRequest when it is not XML or names no form."""
-    try:
-        # Collect never writes a DOCTYPE; refusing any DTD also stops ATTLIST defaults from supplying an id or
-        # version that the stored bytes do not contain.
-        root = ElementTree.fromstring(xml, forbid_dtd=True)
-    except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:
-        raise BadRequest(
-            "Phiếu gửi lên không phải XML hợp lệ, máy chủ chưa lưu gì.",
-            f"The submission is not well-formed XML; nothing was stored ({error}).",
-        ) from error
+    """Parse submission XML; BadRequest when it is not XML (or has a DOCTYPE), or names no form."""
+    root = _parse(xml)
     form_id = (root.get("id") or "").strip()
-    if not form_id:
+    if not form_id or len(form_id) > MAX_ID:
         raise BadRequest(
-            "Phiếu không ghi mã biểu mẫu (thuộc tính id), máy chủ không biết phiếu thuộc biểu mẫu nào.",
-            "The submission has no form id (root id attribute).",
+            "Phiếu không ghi mã biểu mẫu hợp lệ (thuộc tính id), máy chủ không biết phiếu thuộc biểu mẫu nào.",
+            f"The submission has no form id (root id attribute) of at most {MAX_ID} characters.",
+        )
+    version = (root.get("version") or "").strip()
+    if len(version) > MAX_ID:
+        raise BadRequest(
+            "Phiên bản biểu mẫu ghi trong phiếu không hợp lệ.",
+            f"The form version (root version attribute) is longer than {MAX_ID} characters.",
         )
     meta = _child(root, "meta")
     instance_id = _text(_child(meta, "instanceID")) or _text(_child(root, "instanceID"))
@@ -61,12 +83,38 @@ def parse_instance(xml: bytes) -> Instance:
     name = _text(_child(meta, "instanceName"))
     return Instance(
         form_id=form_id,
-        version=(root.get("version") or "").strip(),
+        version=version,
         instance_id=instance_id,
         deprecated_id=deprecated_id,
         instance_name=CONTROL.sub("", name) if name else None,
         root=root,
     )
+
+
+def _parse(xml: bytes) -> Element:
+    """The instance tree, with no DOCTYPE (so no entity of any kind, internal or external) and at most MAX_DEPTH
+    levels, both refused while parsing, before a hostile tree is built in memory."""
+    parser = DefusedXMLParser(target=_DepthLimitedBuilder(), forbid_dtd=True)
+    try:
+        parser.feed(xml)
+        return parser.close()  # type: ignore[no-any-return]
+    except DTDForbidden as error:
+        raise BadRequest(
+            "Phiếu gửi lên không phải XML hợp lệ: có khai báo DOCTYPE (ODK Collect không bao giờ gửi); "
+            "máy chủ chưa lưu gì.",
+            "The submission is not acceptable XML: it has a DOCTYPE declaration, which Collect never sends "
+            "(entities and DTDs are refused); nothing was stored.",
+        ) from error
+    except _TooDeep as error:
+        raise BadRequest(
+            f"Phiếu gửi lên không phải XML hợp lệ: lồng nhau quá sâu (hơn {MAX_DEPTH} cấp); máy chủ chưa lưu gì.",
+            f"The submission nests deeper than {MAX_DEPTH} levels; nothing was stored.",
+        ) from error
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:
+        raise BadRequest(
+            "Phiếu gửi lên không phải XML hợp lệ, máy chủ chưa lưu gì.",
+            f"The submission is not well-formed XML; nothing was stored ({str(error)[:200]}).",
+        ) from error
 
 
 def binary_values(root: Element, paths: Iterable[str]) -> list[str]:
