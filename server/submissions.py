@@ -237,7 +237,7 @@ def _edit(session: Session, c: _Context) -> Received:
             code="404.5",
         )
     if not old.current:
-        raise _already_edited()
+        return _edited_meanwhile(session, c)
     submission = session.get(Submission, old.submission_id)
     assert submission is not None
     # Only one edit may replace a version: the conditional update loses the race against a concurrent edit.
@@ -248,7 +248,7 @@ def _edit(session: Session, c: _Context) -> Received:
     )
     if replaced.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise _already_edited()
+        return _edited_meanwhile(session, c)
     session.expire(old)
     carried = {row.name: row for row in _attachments(session, old) if row.sha256}
     connection = session.connection()
@@ -269,6 +269,16 @@ def _edit(session: Session, c: _Context) -> Received:
     session.commit()
     present = sum(1 for row in rows if row["sha256"] is not None)
     return Received(submission.id, c.instance.instance_id, "edited", len(c.expected), present)  # type: ignore[arg-type]
+
+
+def _edited_meanwhile(session: Session, c: _Context) -> Received:
+    """The version this edit replaces is no longer current. When that is because this very edit was stored
+    meanwhile (the same XML sent twice at once, to this server or another), it is a resend: 201. Otherwise
+    another edit won, and this one is refused."""
+    stored = _def_by_instance(session, c.form, c.instance.instance_id)
+    if stored is not None:
+        return _resend(session, c, stored)
+    raise _already_edited()
 
 
 def _already_edited() -> Conflict:
