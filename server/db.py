@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +32,48 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-_WRITERS_LOCK = threading.Lock()
+@dataclass
+class _Turn:
+    """How writers of one SQLite database take turns: a lock for this process's threads, and a lock file
+    (flock) for other processes on the same database, such as the workers of `tgpl serve --workers N`."""
+
+    threads: threading.Lock
+    file: int | None  # an open descriptor of <database>.writer-lock; None for an in-memory database
+
+
+_TURNS: weakref.WeakKeyDictionary[Engine, _Turn] = weakref.WeakKeyDictionary()
+_TURNS_LOCK = threading.Lock()
 
 
 @contextmanager
 def writer_turn(bind: Any) -> Iterator[None]:
-    """Hold this process's SQLite write turn for a write transaction (PostgreSQL needs none: it locks rows).
+    """Hold the SQLite write turn for a write transaction (PostgreSQL needs none: it locks rows).
 
     SQLite lets one connection write at a time; the others sleep and poll (1, 2, 5, … up to 100 ms a try) until it
-    is free, which at eight phones sending at once cost more than the writes themselves. Threads of one process take
-    turns on a lock instead and start the moment the previous commit ends. Other processes still meet SQLite's own
-    lock and busy timeout.
+    is free, which at eight phones sending at once cost more than the writes themselves. Writers wait on a lock
+    instead and start the moment the previous commit ends.
     """
     engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
     if engine is None or engine.url.get_backend_name() != "sqlite":
         yield
         return
-    with _WRITERS_LOCK:
-        lock = _WRITERS.setdefault(engine, threading.Lock())
-    with lock:
-        yield
+    with _TURNS_LOCK:
+        turn = _TURNS.get(engine)
+        if turn is None:
+            database = engine.url.database
+            fd = None
+            if database and database != ":memory:":
+                fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            turn = _TURNS[engine] = _Turn(threading.Lock(), fd)
+    with turn.threads:
+        if turn.file is None:
+            yield
+            return
+        fcntl.flock(turn.file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(turn.file, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
