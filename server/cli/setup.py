@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import uvicorn
@@ -23,11 +23,15 @@ from server.cli.context import (
     saved_token,
 )
 from server.collect_qr import terminal_text
+from server.config import Settings
 from server.db import migrate
 from server.errors import TgplError
 from server.gazetteer.load import load_gazetteer
 from server.models import AppUser
 from server.web_users import ensure_admin
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 BUILTIN_FORMS = Path(__file__).resolve().parents[2] / "forms" / "xlsform"
 FIRST_APP_USER = "Cộng tác viên 1"
@@ -58,6 +62,9 @@ def init(as_json: bool = JsonOption) -> None:
     try:
         log(f"Cơ sở dữ liệu / database: {ctx.engine.url.render_as_string(hide_password=True)}")
         migrate(ctx.engine)
+        from server.web.security import secret_key  # the web stack only where needed
+
+        secret_key(ctx.settings)  # made here, once, so that servers started together all read the same key
         with ctx.session() as session:
             gazetteer = load_gazetteer(session=session, provinces=ctx.settings.provinces, progress=log)
             report["gazetteer"] = {"inserted": gazetteer.inserted, "updated": gazetteer.updated, **gazetteer.counts}
@@ -113,15 +120,31 @@ def _first_phone(ctx: Context, session: Session) -> dict[str, Any] | None:
 def serve(
     host: str | None = typer.Option(None, help="Interface to listen on (default TGPL_HOST or 0.0.0.0)."),
     port: int | None = typer.Option(None, help="Port (default TGPL_PORT or 8000)."),
+    workers: int = typer.Option(1, min=1, help="Server processes sharing the port, the database and the data dir."),
 ) -> None:
     """Serve OpenRosa for phones (refuses an unmigrated database)."""
     from server.app import create_app  # the web stack is only needed to serve
 
     ctx = context()
     try:
-        app = create_app(ctx.settings, engine=ctx.engine)
+        app = create_app(ctx.settings, engine=ctx.engine)  # checks the migrations, makes the session key once
     except TgplError as error:
         raise fail(error, False) from error
-    config = uvicorn.Config(app, host=host or ctx.settings.host, port=port or ctx.settings.port, log_level="info")
+    host, port = host or ctx.settings.host, port or ctx.settings.port
+    if workers > 1:  # each worker process builds its own app from the same TGPL_* environment
+        ctx.engine.dispose()
+        # A worker imports the whole web stack before it answers the supervisor: give it a minute, not 5 s.
+        uvicorn.run("server.cli.setup:worker_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", timeout_worker_healthcheck=60)  # fmt: skip
+        return
+    config = uvicorn.Config(app, host=host, port=port, log_level="info")
     logs.install()  # after uvicorn has configured its loggers: tokens never reach the logs
     uvicorn.Server(config).run()
+
+
+def worker_app() -> FastAPI:
+    """The app of one `tgpl serve --workers N` process, built once uvicorn has set up its logging in that process."""
+    from server.app import create_app
+
+    logs.install()  # the masking filter lives in each process's loggers
+    return create_app(Settings())
