@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class Case:
     changes: frozenset[str] = frozenset()  # tables a success may change; empty for every refusal
     xfail: str | None = None  # a known bug, reported; strict, and only for the check that fails
     raises: type[BaseException] = AssertionError
-    extra: dict[str, Any] = field(default_factory=dict)
+    marks: tuple[Any, ...] = ()
 
     def payload(self, *args: Any) -> Any:
         """The bytes of the case file, or what its generator makes."""
@@ -66,7 +66,7 @@ def params(cases: Iterable[Case]) -> list[Any]:
     result = []
     for case in cases:
         marks = [pytest.mark.xfail(strict=True, raises=case.raises, reason=case.xfail)] if case.xfail else []
-        result.append(pytest.param(case, id=case.id, marks=marks))
+        result.append(pytest.param(case, id=case.id, marks=[*marks, *case.marks]))
     ids = [p.id for p in result]
     assert len(ids) == len(set(ids)), "case ids are unique"
     return result
