@@ -130,7 +130,7 @@ def refused_id(value: str | None) -> bool:
 
 
 @given(documents())
-@bounded(250)
+@bounded(120)
 def test_well_formed_instances_read_back_exactly(doc: Doc) -> None:
     instance_id = stripped(doc.meta_id) or stripped(doc.root_id) or "sha256:" + hashlib.sha256(doc.body).hexdigest()
     deprecated_id = stripped(doc.deprecated_id)
@@ -159,7 +159,7 @@ def flatten(nodes: tuple[Node, ...]) -> list[Node]:
 
 
 @given(documents())
-@bounded(150)
+@bounded(80)
 def test_field_text_and_binary_values_follow_the_document(doc: Doc) -> None:
     root = ElementTree.fromstring(doc.body)
     for node in flatten(doc.fields):
@@ -221,7 +221,7 @@ def damaged(draw: st.DrawFn) -> bytes:
 
 
 @given(damaged())
-@bounded(200)
+@bounded(100)
 def test_damaged_instances_are_read_or_refused_with_a_400(body: bytes) -> None:
     read_or_refuse(body)
 
@@ -244,7 +244,7 @@ DOCTYPES = st.sampled_from(
 
 
 @given(documents(), DOCTYPES, st.booleans())
-@bounded(100)
+@bounded(50)
 def test_a_doctype_or_an_entity_is_always_refused(doc: Doc, doctype: str, use_entity: bool) -> None:
     text = doc.body.decode("utf-16" if doc.body[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8")
     declaration_end = text.index("?>") + 2 if text.startswith("<?xml") else 0

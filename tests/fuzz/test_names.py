@@ -35,7 +35,7 @@ def names(syllable: st.SearchStrategy[str] = syllables()) -> st.SearchStrategy[s
 
 
 @given(ANY_TEXT)
-@bounded(400)
+@bounded(300)
 def test_fold_never_raises_and_gives_plain_ascii_words(text: str) -> None:
     folded = fold(text)
     assert re.fullmatch(r"(?:[0-9a-z]+(?: [0-9a-z]+)*)?", folded), folded
@@ -44,13 +44,13 @@ def test_fold_never_raises_and_gives_plain_ascii_words(text: str) -> None:
 
 
 @given(ANY_TEXT)
-@bounded(300)
+@bounded(200)
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
 @given(names(), st.sampled_from(("NFC", "NFD")), st.sampled_from((str.lower, str.upper, str.title, str.swapcase)))
-@bounded(300)
+@bounded(200)
 def test_normal_form_and_case_variants_fold_alike(name: str, form: str, case: object) -> None:
     variant = unicodedata.normalize(form, case(name))  # type: ignore[operator]
     assert fold(variant) == fold(name)
@@ -70,7 +70,7 @@ def glide_syllable(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @given(st.lists(st.tuples(glide_syllable(), syllables()), min_size=1, max_size=3), st.booleans())
-@bounded(300)
+@bounded(200)
 def test_tone_mark_placement_does_not_matter(pairs: list[tuple[tuple[str, str], str]], capital: bool) -> None:
     old = " ".join(f"{glide[0]} {plain}" for glide, plain in pairs)
     new = " ".join(f"{glide[1]} {plain}" for glide, plain in pairs)
@@ -88,7 +88,7 @@ def test_d_with_stroke_and_its_look_alike_fold_to_d(name: str) -> None:
 
 
 @given(st.sampled_from(UNIT_PREFIXES), names())
-@bounded(300)
+@bounded(200)
 def test_a_leading_unit_word_is_dropped(prefix: str, name: str) -> None:
     key = name_key(name)
     starts_with_unit = any(key.startswith(p + " ") or key == p for p in UNIT_PREFIXES)
@@ -106,7 +106,7 @@ def test_numbered_places_match_with_or_without_leading_zeros(number: int, unit: 
 
 
 @given(names(), names())
-@bounded(300)
+@bounded(200)
 def test_similarity_is_a_ratio_and_one_for_equal_keys(a: str, b: str) -> None:
     score = similarity(a, b)
     assert 0.0 <= score <= 1.0
