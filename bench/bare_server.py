@@ -6,14 +6,17 @@ It parses the same multipart body with the same parser, writes every part to the
 OpenRosa body. No authentication, no XML parsing, no form lookup, no facts: whatever tgpl costs beyond this is
 tgpl's own.
 
-Run: python bench/bare_server.py --port P --data-dir DIR [--database-url postgresql://...]
+Run: python bench/bare_server.py --port P --data-dir DIR [--database-url postgresql://...] [--workers N]
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
+import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -37,19 +40,30 @@ HEADERS = {"X-OpenRosa-Version": "1.0", "X-OpenRosa-Accept-Content-Length": "100
 
 
 def sqlite_writer(path: Path) -> Callable[[str, int], None]:
-    """One connection per thread, WAL and synchronous=FULL, one committed row per call."""
+    """One connection per thread, WAL and synchronous=FULL, one committed row per call; writers take turns on a
+    lock and a lock file, as tgpl's do (server.db.writer_turn), rather than sleep-polling on SQLite's lock."""
     local = threading.local()
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS submission (id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE, size INTEGER)")
+    turn = threading.Lock()
+    lock_file = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with turn:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS submission (id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE, size INT)")
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
 
     def write(sha256: str, size: int) -> None:
         if not hasattr(local, "db"):
             local.db = sqlite3.connect(path, timeout=30, isolation_level=None)
             local.db.execute("PRAGMA synchronous=FULL")
-        local.db.execute("BEGIN IMMEDIATE")
-        local.db.execute("INSERT OR IGNORE INTO submission (sha256, size) VALUES (?, ?)", (sha256, size))
-        local.db.execute("COMMIT")
+        with turn:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                local.db.execute("BEGIN IMMEDIATE")
+                local.db.execute("INSERT OR IGNORE INTO submission (sha256, size) VALUES (?, ?)", (sha256, size))
+                local.db.execute("COMMIT")
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
 
     return write
 
@@ -101,20 +115,29 @@ def create_bare_app(store: BlobStore, write_row: Callable[[str, int], None]) -> 
     return Starlette(routes=routes)
 
 
+def app_from_environment() -> Starlette:
+    """The app of one server process, configured by BARE_DATA_DIR and BARE_DATABASE_URL (for uvicorn workers)."""
+    data_dir = Path(os.environ["BARE_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("BARE_DATABASE_URL")
+    writer = postgres_writer(url) if url else sqlite_writer(data_dir / "bare.sqlite")
+    return create_bare_app(BlobStore(data_dir / "blobs"), writer)
+
+
 def main() -> None:
     """Serve the bare app on 127.0.0.1 with uvicorn, configured as `tgpl serve` configures it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in the data dir)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (as tgpl serve --workers)")
     args = parser.parse_args()
-    args.data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["BARE_DATA_DIR"] = str(args.data_dir)
     if args.database_url:
-        writer = postgres_writer(args.database_url)
-    else:
-        writer = sqlite_writer(args.data_dir / "bare.sqlite")
-    app = create_bare_app(BlobStore(args.data_dir / "blobs"), writer)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
+        os.environ["BARE_DATABASE_URL"] = args.database_url
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    uvicorn.run("bare_server:app_from_environment", factory=True, host="127.0.0.1", port=args.port,
+                workers=args.workers, log_level="info")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@ bare app and tgpl each take --count distinct submissions; tgpl is reported as a 
 every submission is checked in tgpl's database (exactly once each) and 10 % are resent (201, no new row).
 
 Run from the repository root:
-    .venv/bin/python bench/ingest.py [--count N] [--clients 1 8 32] [--postgres URL] [--sqlite/--no-sqlite]
-The last line printed is JSON: {"cases": [{"database", "clients", "photo", "rate_per_s", "p50_ms", "p99_ms",
-"limit_per_s", "ratio_to_limit", ...}], "server_peak_rss_mb": {...}}. Exits 1 when any check fails.
+    .venv/bin/python bench/ingest.py [--count N] [--clients 1 8 32] [--workers W] [--postgres URL] [--no-sqlite]
+Both servers run --workers processes (default 1; `tgpl serve --workers W` and the bare app alike).
+The last line printed is JSON: {"workers", "cases": [{"database", "clients", "photo", "rate_per_s", "p50_ms",
+"p99_ms", "limit_per_s", "ratio_to_limit", ...}], "server_peak_rss_mb": {...}}. Exits 1 when any check fails.
 """
 
 from __future__ import annotations
@@ -195,11 +196,21 @@ def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator
 
 
 def peak_rss_mb(pid: int) -> float:
-    """A live process's peak resident set size (VmHWM) in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+    """Peak resident set size (VmHWM) of a live process and its children (uvicorn's workers), in MB."""
+    total = 0
+    for member in [pid, *_children(pid)]:
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
 
 
 def stored(database_url: str) -> dict[str, int]:
@@ -213,7 +224,9 @@ def stored(database_url: str) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in rows}
 
 
-def run_database(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> tuple[list[Case], dict[str, float]]:
+def run_database(
+    name: str, url: str | None, args: argparse.Namespace, tmp: Path
+) -> tuple[list[Case], dict[str, float]]:
     """Init tgpl on one database, start both servers, run every case on both, then check tgpl's rows."""
     data = tmp / name
     tgpl_port, bare_port = free_port(), free_port()
@@ -230,14 +243,16 @@ def run_database(name: str, url: str | None, args: argparse.Namespace, tmp: Path
     init = subprocess.run([str(BIN / "tgpl"), "init", "--json"], env=env, capture_output=True, text=True, check=True)
     tgpl_base = json.loads(init.stdout)["app_user"]["url"].rstrip("/")
     bare_cmd = [sys.executable, str(ROOT / "bench" / "bare_server.py"), "--port", str(bare_port)]
-    bare_cmd += ["--data-dir", str(data / "bare")] + (["--database-url", url] if url else [])
+    bare_cmd += ["--data-dir", str(data / "bare"), "--workers", str(args.workers)]
+    bare_cmd += ["--database-url", url] if url else []
     bare_base = f"http://127.0.0.1:{bare_port}"
+    tgpl_cmd = [str(BIN / "tgpl"), "serve", "--workers", str(args.workers)]
     template = Template()
     cases: list[Case] = []
     sent: list[str] = []
     last_bodies: list[bytes] = []
     with (
-        process([str(BIN / "tgpl"), "serve"], env, f"{tgpl_base}/submission") as tgpl,
+        process(tgpl_cmd, env, f"{tgpl_base}/submission") as tgpl,
         process(bare_cmd, env, f"{bare_base}/submission") as bare,
     ):
         for clients in args.clients:
@@ -258,7 +273,7 @@ def run_database(name: str, url: str | None, args: argparse.Namespace, tmp: Path
                         last_bodies = bodies
         resend = last_bodies[::RESEND_SHARE]
         _, _, resend_failures = send(tgpl_base, resend, min(len(resend), 8))
-        rss = {"tgpl": peak_rss_mb(tgpl.pid), "bare": peak_rss_mb(bare.pid)}
+        rss = {"tgpl": peak_rss_mb(tgpl.pid), "bare": peak_rss_mb(bare.pid)}  # with workers: all processes
     rows = stored(url or Settings(data_dir=data / "tgpl").resolved_database_url)
     problems = [f"resend: {failure}" for failure in resend_failures]
     missing = [ident for ident in sent if rows.get(f"uuid:{ident}") != 1]
@@ -288,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="submissions per case and server (default 1000)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="phones sending at once")
+    parser.add_argument("--workers", type=int, default=1, help="server processes of each server (default 1)")
     parser.add_argument("--postgres", default=None, help="also run on PostgreSQL (a throwaway schema of this URL)")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="run on SQLite")
     args = parser.parse_args(argv)
@@ -312,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures = [f"{c.target} {c.database} {c.clients} {c.photo}: {f}" for c in cases for f in c.failures]
     for failure in failures[:10]:
         print(f"  ! {failure}")
-    print(json.dumps({"cases": rows, "server_peak_rss_mb": rss, "ok": not failures}))
+    print(json.dumps({"workers": args.workers, "cases": rows, "server_peak_rss_mb": rss, "ok": not failures}))
     return 1 if failures else 0
 
 
