@@ -72,21 +72,14 @@ class BlobStore:
         """The bytes of a stored blob."""
         return self.path(sha256).read_bytes()
 
-    def _place(self, tmp: Path, target: Path) -> None:
-        """Rename into place; fsync the directory that now holds the name, and the parent of any directory made."""
-        made = [d for d in (target.parent.parent, target.parent) if _make_dir(d)]
+    @staticmethod
+    def _place(tmp: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
-        for directory in [target.parent, *(d.parent for d in made)]:
+        # Every level, every time: another thread may have just made ab/ or ab/cd/ and not yet synced its parent,
+        # and a directory fsync with nothing new to write costs next to nothing.
+        for directory in (target.parent, target.parent.parent, target.parent.parent.parent):
             _fsync_dir(directory)
-
-
-def _make_dir(directory: Path) -> bool:
-    """Create a directory whose parent exists; whether this call made it."""
-    try:
-        directory.mkdir()
-    except FileExistsError:
-        return False
-    return True
 
 
 def _fsync_dir(directory: Path) -> None:
