@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +27,24 @@ class LoginRequired(Exception):
 
 
 def secret_key(settings: Settings) -> str:
-    """The key that signs session cookies: kept in the data directory, made once."""
+    """The key that signs session cookies: kept in the data directory, made once.
+
+    Written whole to a temporary file, then linked into place: of several processes starting together on a new
+    data directory, one link wins and every process reads that key, never a half-written one."""
     path: Path = settings.data_dir / "secret_key"
     if not path.is_file():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
+        fd, tmp = tempfile.mkstemp(prefix=".secret_key-", dir=settings.data_dir)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
