@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from server.areas import user_communes, visible_villages
 from server.coverage import report as coverage_report
@@ -72,6 +72,14 @@ def _staff(user: WebUser) -> None:
         raise Forbidden("Vai trò của bạn chỉ xem được số liệu tổng hợp.", "Your role may only see aggregates.")
 
 
+def _utc(moment: datetime) -> datetime:
+    """Times are stored in UTC; SQLite gives them back without their offset, so the API adds it (RFC 3339)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
 class VillageOut(BaseModel):
     """A village of the registry as the API shows it."""
 
@@ -85,8 +93,8 @@ class VillageOut(BaseModel):
     status: str
     source: str
     source_ref: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 @router.get("/coverage", responses={404: _refusal("No area with that code")})

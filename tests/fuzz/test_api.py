@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import given
 from sqlmodel import Session
 
+from server.gazetteer import villages as registry
 from server.web_users import create_web_user, new_api_token
 from tests.conftest import Live
 from tests.fuzz.budget import bounded
@@ -19,7 +20,8 @@ OPERATIONS = ["GET /api/coverage", "GET /api/villages", "GET /api/submissions"]
 
 @pytest.fixture
 def api_token(live: Live, backan: Session) -> str:
-    """A whole-province coordinator's API token, on a server with Bắc Kạn loaded."""
+    """A whole-province coordinator's API token, on a server with Bắc Kạn loaded and a village proposed."""
+    registry.add_village(session=backan, commune_code="01864", name="Thôn Nà Pài", lat=22.35, lon=105.95)
     create_web_user(session=backan, username="coord", password="mật-khẩu-đủ-dài-1", role="coordinator")
     return new_api_token(session=backan, username="coord")
 
