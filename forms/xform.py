@@ -21,6 +21,7 @@ class XFormInfo:
     form_id: str
     version: str
     title: str
+    root: str  # the primary instance's root element (local name), e.g. data
     binary_paths: tuple[str, ...]  # absolute instance paths, e.g. /data/photo
     media: tuple[str, ...]  # file names referenced as jr://images/..., jr://file-csv/...
 
@@ -51,6 +52,7 @@ def read_xform(xform: bytes) -> XFormInfo:
     return XFormInfo(
         form_id=data.get("id", ""),
         version=data.get("version", ""),
+        root=local(data.tag),
         title=title or data.get("id", ""),
         binary_paths=binary,
         media=tuple(sorted(_media_names(root))),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,9 +13,10 @@ from sqlalchemy import Table, and_, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from forms.xform import local, read_xform
 from server.app_users import require_form_access
 from server.db import writer_turn
-from server.errors import Conflict, NotFound
+from server.errors import BadRequest, Conflict, NotFound
 from server.facts import Owner, record_facts
 from server.instance import CONTROL, Instance, binary_values, parse_instance
 from server.models import (
@@ -94,6 +96,16 @@ def receive(
             code="409.2",
         )
     require_form_access(session, app_user, form)
+    root = _instance_root(session, version)
+    if local(instance.root.tag) != root:
+        raise BadRequest(
+            f"Phiếu không khớp biểu mẫu {form.xml_form_id}: phần tử gốc là <{local(instance.root.tag)[:100]}>, "
+            f"biểu mẫu dùng <{root}>. Hãy tải lại biểu mẫu.",
+            f"The instance's root element <{local(instance.root.tag)[:100]}> is not form {form.xml_form_id}'s "
+            f"<{root}>.",
+            code="400.8",
+        )
+    _refuse_early(session, form, instance, hashlib.sha256(xml).hexdigest())
     expected = binary_values(instance.root, json.loads(version.binary_paths))
     # Blobs first (fsynced, content-addressed so a retry rewrites nothing), then one transaction.
     xml_ref = store.put_bytes(xml)
@@ -126,6 +138,36 @@ FORM_VERSION = (
 DEF_BY_INSTANCE = select(SubmissionDef).where(
     col(SubmissionDef.form_id) == bindparam("form_id"), col(SubmissionDef.instance_id) == bindparam("instance_id")
 )
+
+
+_ROOTS: dict[int, str] = {}  # form version id → its instance root element; versions never change
+
+
+def _instance_root(session: Session, version: FormVersion) -> str:
+    """The root element an instance of this version must have (read from the XForm once per process)."""
+    assert version.id is not None
+    if version.id not in _ROOTS:
+        xform = session.exec(select(FormVersion.xml).where(FormVersion.id == version.id)).one()
+        _ROOTS[version.id] = read_xform(xform).root
+    return _ROOTS[version.id]
+
+
+def _refuse_early(session: Session, form: Form, instance: Instance, xml_sha256: str) -> None:
+    """The refusals _record would make, decided before any blob is written so that a refused POST leaves nothing
+    behind. _record decides again inside the transaction: this is only the common case, not a guarantee."""
+    existing = _def_by_instance(session, form, instance.instance_id)
+    if existing is not None:
+        if existing.xml_sha256 != xml_sha256:
+            raise _other_xml()
+        if not existing.current:
+            raise _replaced()
+        return
+    if instance.deprecated_id:
+        old = _def_by_instance(session, form, instance.deprecated_id)
+        if old is None:
+            raise _unknown_original(instance.deprecated_id)
+        if not old.current:
+            raise _already_edited()
 
 
 def _form_version(session: Session, instance: Instance) -> tuple[Form, FormVersion | None]:
@@ -198,19 +240,9 @@ def _create(session: Session, c: _Context) -> Received:
 def _resend(session: Session, c: _Context, existing: SubmissionDef) -> Received:
     """Same instanceID again: identical XML fills in attachments (split upload, resend); other XML is refused."""
     if existing.xml_sha256 != c.xml.sha256:
-        raise Conflict(
-            "Máy chủ đã có một phiếu cùng mã (instanceID) nhưng nội dung khác. Phiếu này không được lưu; "
-            "hãy báo điều phối viên.",
-            "A submission already exists with this ID, but with different XML. Resubmissions to attach "
-            "additional multimedia must resubmit an identical xml_submission_file.",
-            code="409.1",
-        )
+        raise _other_xml()
     if not existing.current:
-        raise Conflict(
-            "Phiếu này đã được sửa và gửi lại bằng một bản mới; bản cũ không nhận thêm.",
-            "This submission has been edited since; its older version cannot be resubmitted.",
-            code="409.9",
-        )
+        raise _replaced()
     rows = _attachments(session, existing)
     changed = []
     for row in rows:
@@ -231,11 +263,7 @@ def _edit(session: Session, c: _Context) -> Received:
     """A deprecatedID makes this XML the new current version of an earlier submission."""
     old = _def_by_instance(session, c.form, c.instance.deprecated_id or "")
     if old is None:
-        raise NotFound(
-            "Không tìm thấy phiếu gốc mà phiếu sửa này thay thế.",
-            f"The submission being edited ({c.instance.deprecated_id}) does not exist.",
-            code="404.5",
-        )
+        raise _unknown_original(c.instance.deprecated_id or "")
     if not old.current:
         return _edited_meanwhile(session, c)
     submission = session.get(Submission, old.submission_id)
@@ -279,6 +307,32 @@ def _edited_meanwhile(session: Session, c: _Context) -> Received:
     if stored is not None:
         return _resend(session, c, stored)
     raise _already_edited()
+
+
+def _other_xml() -> Conflict:
+    return Conflict(
+        "Máy chủ đã có một phiếu cùng mã (instanceID) nhưng nội dung khác. Phiếu này không được lưu; "
+        "hãy báo điều phối viên.",
+        "A submission already exists with this ID, but with different XML. Resubmissions to attach "
+        "additional multimedia must resubmit an identical xml_submission_file.",
+        code="409.1",
+    )
+
+
+def _replaced() -> Conflict:
+    return Conflict(
+        "Phiếu này đã được sửa và gửi lại bằng một bản mới; bản cũ không nhận thêm.",
+        "This submission has been edited since; its older version cannot be resubmitted.",
+        code="409.9",
+    )
+
+
+def _unknown_original(deprecated_id: str) -> NotFound:
+    return NotFound(
+        "Không tìm thấy phiếu gốc mà phiếu sửa này thay thế.",
+        f"The submission being edited ({deprecated_id[:300]}) does not exist.",
+        code="404.5",
+    )
 
 
 def _already_edited() -> Conflict:

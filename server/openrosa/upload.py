@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -16,6 +17,7 @@ from server.errors import BadRequest, TooLarge
 # boundaries (about 200 bytes a part, at most 101 parts a POST) come on top of that.
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_PARTS = 128  # Collect sends at most 101 files and the XML in one POST
+EPILOGUE = 1024  # text allowed after the closing boundary (RFC 2046); Collect sends none
 
 Message = MutableMapping[str, Any]
 
@@ -29,46 +31,76 @@ def too_large(limit: int) -> TooLarge:
     )
 
 
-def _bounded(receive: Callable[[], Awaitable[Message]], limit: int) -> Callable[[], Awaitable[Message]]:
+def _bounded(
+    receive: Callable[[], Awaitable[Message]], limit: int, boundary: bytes
+) -> Callable[[], Awaitable[Message]]:
+    """receive, refusing a body over limit, and one that ends before its closing boundary.
+
+    Starlette hands back the parts read so far when a body stops short, as if it were whole; raising inside the
+    stream instead makes its parser close every part's temporary file and gives the phone a 400 (Collect sends the
+    whole body again)."""
     seen = 0
+    close = b"--" + boundary + b"--"
+    tail = b""
 
     async def bounded_receive() -> Message:
-        nonlocal seen
+        nonlocal seen, tail
         message = await receive()
         if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
+            body = message.get("body", b"")
+            seen += len(body)
             if seen > limit:
                 raise too_large(limit)
+            tail = (tail + body)[-(len(close) + EPILOGUE) :]
+            if not message.get("more_body", False) and close not in tail:
+                raise MultiPartException("the body ended before its closing boundary")
         return message
 
     return bounded_receive
 
 
 async def read_submission_form(request: Request, limit: int) -> FormData:
-    """Parse the multipart body, refusing with 413 as soon as it passes limit (plus multipart overhead)."""
+    """Parse the multipart body, refusing with 413 as soon as it passes limit (plus multipart overhead), and with
+    400 when it is cut short or names a part twice."""
     hard_limit = limit + MULTIPART_OVERHEAD
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > hard_limit:
         raise too_large(limit)
-    content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data":
         raise BadRequest(
             "Phiếu phải được gửi dạng multipart/form-data với phần xml_submission_file.",
             "Submissions must be multipart/form-data with an xml_submission_file part.",
             code="400.7",
         )
-    bounded = Request(request.scope, _bounded(request.receive, hard_limit))
+    boundary = options.get(b"boundary", b"")
+    if not boundary:
+        raise _unreadable("the Content-Type names no boundary")
+    bounded = Request(request.scope, _bounded(request.receive, hard_limit, boundary))
     try:
-        return await bounded.form(max_files=MAX_PARTS, max_fields=MAX_PARTS)
+        form = await bounded.form(max_files=MAX_PARTS, max_fields=MAX_PARTS)
     except (MultiPartException, HTTPException) as error:  # Starlette turns parser errors into HTTPException(400)
-        detail = error.message if isinstance(error, MultiPartException) else error.detail
-        raise BadRequest(
-            "Không đọc được dữ liệu multipart của phiếu; máy chủ chưa lưu gì.",
-            f"The multipart body could not be parsed: {detail}",
-            code="400.39",
-        ) from error
+        raise _unreadable(error.message if isinstance(error, MultiPartException) else error.detail) from error
     except ClientDisconnect as error:
         raise BadRequest("Kết nối bị ngắt khi đang gửi phiếu.", "The client disconnected.") from error
+    names = [name for name, _value in form.multi_items()]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        await form.close()
+        raise BadRequest(
+            f"Phiếu gửi lên có phần trùng tên ({', '.join(twice)[:200]}); máy chủ chưa lưu gì.",
+            f"The body has more than one part named {', '.join(repr(n) for n in twice)[:300]}; nothing was stored.",
+            code="400.39",
+        )
+    return form
+
+
+def _unreadable(detail: str) -> BadRequest:
+    return BadRequest(
+        "Không đọc được dữ liệu multipart của phiếu; máy chủ chưa lưu gì.",
+        f"The multipart body could not be parsed: {detail}",
+        code="400.39",
+    )
 
 
 async def submission_xml(form: FormData) -> bytes:

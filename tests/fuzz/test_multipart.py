@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import httpx
-import pytest
 from defusedxml import ElementTree
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
@@ -111,15 +110,6 @@ def openrosa_message(response: httpx.Response) -> str:
     return message.text or ""
 
 
-# Starlette leaves the temporary file of a part cut before its end unclosed (closed only when collected), and
-# tgpl's reader does not yet refuse such bodies: see test_a_body_cut_inside_a_file_part_is_refused below. Only
-# that warning is let through here, so that the fuzzing still fails on any other one.
-SPOOLED_FILE_LEAK = (
-    "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__:pytest.PytestUnraisableExceptionWarning"
-)
-
-
-@pytest.mark.filterwarnings(SPOOLED_FILE_LEAK)
 def test_generated_multipart_posts_get_201_or_an_openrosa_4xx(phone: Phone, collect) -> None:
     @given(post=posts())
     @bounded(60)
@@ -156,11 +146,6 @@ def assert_stored_as_sent(phone: Phone, post: Post) -> None:
             assert phone.live.store.read(attachment.sha256) == post.files[attachment.name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="upload.py accepts a body that ends inside a part as if complete (python-multipart never "
-    "reaches its end state; Starlette returns the parts before the cut and leaks the open part's temporary file)",
-)
 def test_a_body_cut_inside_a_file_part_is_refused(phone: Phone) -> None:
     body = b'--b\r\nContent-Disposition: form-data; name="x.jpg"; filename="x.jpg"\r\n\r\nabc'
     response = httpx.post(

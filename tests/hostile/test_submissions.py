@@ -11,15 +11,11 @@ import uuid
 import pytest
 
 from tests.collect_client import Attachment, instance_xml
-from tests.hostile.checks import SUBMISSION_TABLES, Case, HalfWritten, openrosa_message, params
+from tests.hostile.checks import SUBMISSION_TABLES, Case, openrosa_message, params
 from tests.hostile.world import World
 
 JPEG = b"\xff\xd8\xff\xe0" + b"hostile" * 300
 Sent = tuple[bytes, list[Attachment]]
-ORPHAN = (
-    "the refused XML (and any attachments) are written to the blob store before the refusal is decided in _record, "
-    "and stay there without a row (server/submissions.py receive(): store.put_bytes before _record)"
-)
 
 
 def fresh() -> str:
@@ -93,22 +89,16 @@ CASES = [
         mismatched_root,
         400,
         "demo",
-        xfail="an instance whose root element is not the form's (<registration> for demo's <data>) is stored "
-        "(server/submissions.py never compares the root with the form version's instance)",
     ),
-    Case("instance-id-reuse-other-xml", reuse_with_other_xml, 409, "nội dung khác", xfail=ORPHAN, raises=HalfWritten),
+    Case("instance-id-reuse-other-xml", reuse_with_other_xml, 409, "nội dung khác"),
     Case("instance-id-reuse-same-xml", resend_same_xml, 201, "đã nhận"),
     Case("resend-of-replaced-version", stale_edit_resend, 409, "đã được sửa"),
-    Case(
-        "second-edit-of-one-version", second_edit_of_one_version, 409, "đã được sửa", xfail=ORPHAN, raises=HalfWritten
-    ),
+    Case("second-edit-of-one-version", second_edit_of_one_version, 409, "đã được sửa"),
     Case(
         "edit-of-unknown-submission",
         lambda w: (instance_xml(deprecated_id=fresh()), []),
         404,
         "phiếu gốc",
-        xfail=ORPHAN,
-        raises=HalfWritten,
     ),
     Case("missing-instance-id", no_instance_id, 201, "đã nhận", SUBMISSION_TABLES),
     Case("attachment-not-referenced", not_referenced, 201, "đã nhận", SUBMISSION_TABLES),
