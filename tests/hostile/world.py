@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -46,6 +46,7 @@ class Site:
 
     world: World
     browsers: list[Browser]
+    signed: dict[str, Browser] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -59,3 +60,9 @@ class Site:
         if username:
             assert browser.login(username).status_code == 303
         return browser
+
+    def signed_in(self, username: str) -> Browser:
+        """The module's browser signed in as username (signed in once: argon2 is slow on purpose)."""
+        if username not in self.signed:
+            self.signed[username] = self.browser(username)
+        return self.signed[username]

@@ -1,0 +1,163 @@
+"""Hostile XLSForm uploads on the forms page (POST /forms, an admin's only way in besides `tgpl forms publish`,
+which goes through the same server.publish): each gets a page with a clear message and nothing is published.
+
+Workbooks are built here with openpyxl (the XLSForm visible as rows) or generated (zip bombs): nothing binary is
+committed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from functools import cache
+
+import pytest
+
+from tests.hostile.checks import Case, page_text, params
+from tests.hostile.world import Site
+
+PUBLISHED = frozenset({"form", "form_version", "form_media", "audit"})
+SETTINGS = [["form_id", "version", "form_title"], ["hostile_upload", "1", "Biểu mẫu tải lên"]]
+SURVEY = [["type", "name", "label"], ["text", "q", "Câu hỏi"]]
+
+
+def xlsx(sheets: dict[str, list[list[str]]], *, extra: dict[str, bytes] | None = None) -> bytes:
+    """A workbook with these sheets (rows of cells), plus raw zip entries when given."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    if not extra:
+        return out.getvalue()
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            target.writestr(entry, source.read(entry))
+        for name, data in extra.items():
+            target.writestr(name, data)
+    return rebuilt.getvalue()
+
+
+def form(survey: list[list[str]] = SURVEY, settings: list[list[str]] = SETTINGS, **sheets: list[list[str]]) -> bytes:
+    """An XLSForm workbook."""
+    return xlsx({"survey": survey, **sheets, "settings": settings})
+
+
+@cache
+def zip_bomb() -> bytes:
+    """110 MB of zeros in a 110 kB zip, with an XLSForm's parts around it."""
+    return xlsx({"survey": SURVEY, "settings": SETTINGS}, extra={"xl/media/zeros.bin": bytes(110 * 2**20)})
+
+
+def many_entries() -> bytes:
+    """An .xlsx with 2,000 tiny parts."""
+    return xlsx({"survey": SURVEY}, extra={f"xl/media/{n}.bin": b"x" for n in range(2000)})
+
+
+def macro_workbook() -> bytes:
+    """A valid XLSForm saved as a macro workbook (vbaProject.bin inside, as Excel writes an .xlsm)."""
+    vba = b"\xd0\xcf\x11\xe0" + b"Attribute VB_Name" * 20
+    return xlsx({"survey": SURVEY, "settings": SETTINGS}, extra={"xl/vbaProject.bin": vba})
+
+
+def not_xlsx_zip() -> bytes:
+    """A zip of a text file."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "không phải bảng tính")
+    return out.getvalue()
+
+
+def enormous_choices() -> bytes:
+    """A select_one with 30,000 choices (pyxform and ODK Validate would take minutes on the largest lists)."""
+    choices = [["list_name", "name", "label"]] + [["lon", f"c{n}", f"Lựa chọn {n}"] for n in range(30_000)]
+    return form([["type", "name", "label"], ["select_one lon", "q", "Q"]], choices=choices)
+
+
+def corrupt_sheet() -> bytes:
+    """An .xlsx whose sheet XML is cut in half."""
+    source = io.BytesIO(form())
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as target:
+        for entry in original.infolist():
+            data = original.read(entry)
+            target.writestr(entry, data[: len(data) // 2] if entry.filename.startswith("xl/worksheets/") else data)
+    return out.getvalue()
+
+
+CASES = [
+    Case("not-a-spreadsheet", lambda: b"type,name,label\ntext,q,Q\n", 422, "không phải bảng tính"),
+    Case("empty-file", lambda: b"", 422, "không phải bảng tính"),
+    Case("png-renamed", lambda: b"\x89PNG\r\n\x1a\n" + bytes(500), 422, "không phải bảng tính"),
+    Case("legacy-xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000), 422, "không phải bảng tính"),
+    Case("zip-not-xlsx", not_xlsx_zip, 422, "không phải bảng tính"),
+    Case("zip-bomb", zip_bomb, 413, "quá lớn"),
+    Case("thousands-of-entries", many_entries, 413, "quá lớn"),
+    Case("macro-workbook", macro_workbook, 422, "macro"),
+    Case("corrupt-sheet", corrupt_sheet, 422, "Không đọc được"),
+    Case("enormous-choice-list", enormous_choices, 422, "20000"),
+    Case("no-survey-sheet", lambda: xlsx({"settings": SETTINGS}), 422, "survey"),
+    Case(
+        "unknown-question-type", lambda: form([["type", "name", "label"], ["bogus_type", "q", "Q"]]), 422, "bogus_type"
+    ),
+    Case(
+        "duplicate-names", lambda: form([["type", "name", "label"], ["text", "q", "A"], ["text", "q", "B"]]), 422, "q"
+    ),
+    Case(
+        "missing-choice-list",
+        lambda: form([["type", "name", "label"], ["select_one nowhere", "q", "Q"]]),
+        422,
+        "choices",
+    ),
+    Case(
+        "script-in-question-type",
+        lambda: form([["type", "name", "label"], ["<script>alert(1)</script>", "q", "Q"]]),
+        422,
+        "&lt;script&gt;",
+    ),
+    Case(
+        "missing-media",
+        lambda: form([["type", "name", "label"], ["select_one_from_file lists.csv", "q", "Q"]]),
+        422,
+        "lists.csv",
+    ),
+    Case("no-file-chosen", lambda: None, 200, "Chưa chọn tệp XLSForm"),  # the page asks for the file
+]
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_hostile_xlsform_upload(site: Site, case: Case) -> None:
+    data = case.payload()
+    admin = site.signed_in("admin")
+    files = {"xlsform": ("form.xlsx", data, "application/octet-stream")} if data is not None else None
+    before = site.world.state()
+    response = admin.http.post("/forms", data={"csrf": admin.csrf("/forms")}, files=files or {"media": ("", b"")})
+    assert response.status_code == case.status, response.text[-800:]
+    text = page_text(response)
+    assert case.says in text
+    assert "<script>alert" not in text
+    site.world.assert_alive()
+    assert admin.http.get("/forms").status_code == 200
+    site.world.state().assert_nothing_half_written(before, case.changes)
+
+
+def test_same_version_with_other_content_is_a_409_page(site: Site) -> None:
+    """Publishing twice is a no-op; the same version with other questions is refused (raise the version)."""
+    admin = site.signed_in("admin")
+
+    def upload(workbook: bytes) -> object:
+        files = {"xlsform": ("form.xlsx", workbook, "application/octet-stream")}
+        return admin.http.post("/forms", data={"csrf": admin.csrf("/forms")}, files=files)
+
+    first = upload(form(settings=[["form_id", "version"], ["twice", "1"]]))
+    assert first.status_code == 200  # type: ignore[attr-defined]
+    before = site.world.state()
+    other = upload(form([["type", "name", "label"], ["integer", "n", "N"]], [["form_id", "version"], ["twice", "1"]]))
+    assert other.status_code == 409  # type: ignore[attr-defined]
+    assert "tăng số phiên bản" in page_text(other)  # type: ignore[arg-type]
+    site.world.state().assert_nothing_half_written(before, frozenset())
