@@ -16,7 +16,7 @@ from exports.xlsx_export import write_xlsx
 from forms.codebook import build_codebook, to_markdown
 from server.areas import user_communes
 from server.deps import SessionDep, StoreDep
-from server.errors import NotFound
+from server.errors import BadRequest, NotFound
 from server.periods import parse_period
 from server.publish import current_version, get_form, list_forms
 from server.reports import bieu24, bieu25, directive_review
@@ -45,10 +45,11 @@ def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, a
     allowed = user_communes(session, user)
     filters = ExportFilter(communes=frozenset(allowed) if allowed is not None else None)
     media = media_of(session, store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
+    xform = export_xform(session, form_id)  # an unknown form is refused before the temporary file exists
     spool = tempfile.TemporaryFile()
     write_csv_zip(
         spool,
-        xform=export_xform(session, form_id),
+        xform=xform,
         submissions=export_submissions(session, store, xml_form_id=form_id, filters=filters,
                                        actor=f"web_user:{user.id}"),
         attachments=(lambda s: [(n, store.path(h).open("rb")) for n, h in media.get(s.instance_id, [])])
@@ -88,7 +89,14 @@ def report(request: Request, name: str, extension: str, user: WholeProvince, ses
     if name not in ("bieu24", "bieu25", "directive") or extension not in ("xlsx", "csv"):
         raise NotFound("Không có báo cáo này.", "No such report.")
     default_rule = "work" if name == "directive" else "stat"
-    chosen = parse_period(period or f"{date.today().year}-H{1 if date.today().month <= 6 else 2}", rule or default_rule)
+    try:
+        chosen = parse_period(period or f"{date.today().year}-H{1 if date.today().month <= 6 else 2}",
+                              rule or default_rule)  # fmt: skip
+    except ValueError as error:
+        raise BadRequest(
+            "Kỳ báo cáo không hợp lệ: dùng YYYY, YYYY-H1/H2 hoặc YYYY-Q1..Q4; quy tắc work, stat hoặc stat-official.",
+            str(error),
+        ) from error
     built = {"bieu24": bieu24, "bieu25": bieu25}.get(name)
     result = built(session, period=chosen) if built else directive_review(session, period=chosen)
     body, media = (report_xlsx(result), XLSX_TYPE) if extension == "xlsx" else (report_csv(result), "text/csv")
