@@ -309,6 +309,43 @@ def test_media_go_flat_under_media_with_safe_names_only(java: None) -> None:
     assert progress == [3]
 
 
+def test_the_streamed_root_table_equals_the_spooled_one(java: None) -> None:
+    streamed, streamed_stats = export()
+    spooled, spooled_stats = export(attachments=attachments)  # media go in as they come: every table is spooled
+    assert list(streamed) == ["census.csv", "census-village.csv", "census-household.csv"]
+    assert list(spooled) == ["media/1712345678901.jpg", "media/audit.csv", "media/note.m4a", *streamed]
+    assert streamed == {name: content for name, content in spooled.items() if not name.startswith("media/")}
+    assert streamed_stats.rows == spooled_stats.rows
+
+
+class Recorder(io.BytesIO):
+    """An output that notes how many bytes it had received each time the exporter asked for a submission."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def received_by(self, submissions: Iterable[ExportSubmission]) -> Iterator[ExportSubmission]:
+        """The submissions, noting the output's size before each is handed over."""
+        for submission in submissions:
+            self.sizes.append(self.getbuffer().nbytes)
+            yield submission
+
+
+def test_the_root_table_leaves_while_the_submissions_go_by(java: None) -> None:
+    out = Recorder()
+    write_csv_zip(out, xform=census(), submissions=out.received_by(synthetic(3000)), bom=False)
+    with zipfile.ZipFile(out) as archive:
+        first = archive.infolist()[0]
+        root = archive.read("census.csv")
+    assert (first.filename, first.header_offset) == ("census.csv", 0)
+    # the entry's header went out before the first submission was read, and compressed rows long before the last
+    assert out.sizes[0] >= len("PK\x03\x04census.csv")
+    assert out.sizes[-1] > out.sizes[0] + len(root) // 20
+    assert root.startswith(b"SubmissionDate,respondent,")
+    assert root.count(b"\n") == 3001
+
+
 def test_unreadable_xml_gives_a_metadata_only_row() -> None:
     xform = b"""<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"><h:head>
       <h:title>T</h:title><model><instance><data id="t"><q/></data></instance>
