@@ -68,10 +68,9 @@ def publish_xform(
     existing = session.exec(
         select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.version == info.version)
     ).first()
-    media_refs = {name: store.put_bytes(data) for name, data in sorted(media.items())}
     if existing is not None:
         stored = {m.filename: m.dataset or m.sha256 for m in _media_of(session, existing)}
-        wanted = {**{name: ref.sha256 for name, ref in media_refs.items()}, **generated}
+        wanted = {**{name: hashlib.sha256(data).hexdigest() for name, data in media.items()}, **generated}
         if existing.sha256 == sha and stored == wanted:
             session.rollback()
             return Published(info.form_id, info.version, existing.title, existing.md5, tuple(stored), False)
@@ -82,6 +81,7 @@ def publish_xform(
             f"Form {info.form_id} version {info.version!r} was already published with different content. "
             "Raise the version in the settings sheet.",
         )
+    media_refs = {name: store.put_bytes(data) for name, data in sorted(media.items())}  # only for a new version
     version = FormVersion(
         form_id=form.id,  # type: ignore[arg-type]
         version=info.version,

@@ -23,8 +23,6 @@ NO_XML = "xml_submission_file"
 BAD_NAME = "Tên tệp"
 STORED = "đã nhận"
 WAITING = "còn chờ 1"
-# A body that ends inside a part leaves that part's spooled file unclosed (Starlette's parser only closes files
-# when parsing raises; reported, server/openrosa/upload.py): its ResourceWarning would otherwise fail the case.
 
 
 def part(name: bytes | str, data: bytes, filename: bytes | str | None = None, headers: bytes = b"") -> bytes:

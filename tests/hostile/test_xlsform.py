@@ -10,6 +10,7 @@ import io
 import zipfile
 from functools import cache
 
+import httpx
 import pytest
 
 from tests.hostile.checks import Case, page_text, params
@@ -161,3 +162,25 @@ def test_same_version_with_other_content_is_a_409_page(site: Site) -> None:
     assert other.status_code == 409  # type: ignore[attr-defined]
     assert "tăng số phiên bản" in page_text(other)  # type: ignore[arg-type]
     site.world.state().assert_nothing_half_written(before, frozenset())
+
+
+def test_same_version_with_other_media_leaves_no_blob(site: Site) -> None:
+    """A republish refused for changed media keeps nothing of the refused files; a media name with a path is
+    reduced to its file name (never a path on the server)."""
+    admin = site.signed_in("admin")
+    workbook = form([["type", "name", "label"], ["select_one_from_file lists.csv", "q", "Q"]],
+                    [["form_id", "version"], ["with_media", "1"]])  # fmt: skip
+
+    def upload(media: bytes, name: str = "lists.csv") -> httpx.Response:
+        files = [("xlsform", ("form.xlsx", workbook, "application/octet-stream")), ("media", (name, media, "text/csv"))]
+        return admin.http.post("/forms", data={"csrf": admin.csrf("/forms")}, files=files)
+
+    first = upload(b"name,label\na,A\n", name="../../../lists.csv")
+    assert first.status_code == 200, first.text[-500:]
+    assert "with_media 1: OK" in page_text(first)
+    before = site.world.state()
+    other = upload(b"name,label\nb,B\n")
+    assert other.status_code == 409
+    assert "tăng số phiên bản" in page_text(other)
+    site.world.state().assert_nothing_half_written(before, frozenset())
+    assert not list(site.world.phone.live.settings.data_dir.parent.rglob("lists.csv"))
