@@ -14,16 +14,13 @@ from maps.assets import DEFAULT_BASE, SCRIPTS, STYLESHEETS, asset_urls
 from maps.elements import BoundPopup, BoundTooltip, FitView, Stylesheet
 from maps.labels import format_date, labels
 from maps.legend import Legend
-from maps.popups import place_popup, place_tooltip, session_popup, session_tooltip
+from maps.points import PointScript, session_layer, village_layer
+from maps.popups import place_popup, place_tooltip
 from maps.style import (
     MAP_CSS,
     OUTLINE,
     RECENCY_COLOURS,
     RECENT_DAYS,
-    SESSION_COLOUR,
-    VILLAGE_BORDER,
-    VILLAGE_NOT_REACHED,
-    VILLAGE_REACHED,
     recency,
 )
 from server.coverage import Coverage, PlaceRow
@@ -64,6 +61,7 @@ def draw_map(cov: Coverage, *, lang: str = "vi") -> folium.Map:
     if bounds is not None:  # before the layers, so clusters are built once, at the zoom the map opens on
         fmap.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
         FitView([list(bounds[0]), list(bounds[1])]).add_to(fmap)
+    PointScript().add_to(fmap)  # before the layers that call it
     layers, groups = _groups(cov, words)
     for layer in layers:
         layer.add_to(fmap)
@@ -71,28 +69,12 @@ def draw_map(cov: Coverage, *, lang: str = "vi") -> folium.Map:
         shape = _commune_shape(row, RECENCY_COLOURS[recency(row, recent_days)])
         if shape is not None:
             _describe(shape, place_popup(row, lang), place_tooltip(row, lang)).add_to(groups[row.code])
-    for row, lat, lon in _villages(cov):
-        fill = VILLAGE_REACHED if row.reached else VILLAGE_NOT_REACHED
-        mark = folium.CircleMarker(
-            [lat, lon], radius=5, color=VILLAGE_BORDER, weight=1.5, fill=True, fill_color=fill, fill_opacity=1.0
-        )
-        _describe(mark, place_popup(row, lang), place_tooltip(row, lang)).add_to(
-            groups.get(row.parent_code or "", groups[""])
-        )
+    for group, villages in _villages_by_layer(cov, groups):
+        village_layer(villages, lang).add_to(group)
     cluster = MarkerCluster(name=words["sessions_layer"], show_coverage_on_hover=False)  # type: ignore[no-untyped-call]
     cluster.default_js = []
     cluster.default_css = []
-    for point in cov.sessions:
-        dot = folium.CircleMarker(
-            [point.lat, point.lon],
-            radius=5,
-            color="#ffffff",
-            weight=1,
-            fill=True,
-            fill_color=SESSION_COLOUR,
-            fill_opacity=0.9,
-        )
-        _describe(dot, session_popup(point, lang), session_tooltip(point, lang)).add_to(cluster)
+    session_layer(cov.sessions, lang).add_to(cluster)
     cluster.add_to(fmap)
     Legend(title=title, words=words, recent_days=recent_days).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
@@ -110,6 +92,17 @@ def _groups(cov: Coverage, words: dict[str, str]) -> tuple[list[folium.FeatureGr
         of_commune = {c.code: layers[""] for c in cov.communes}
     stray = any(v.parent_code not in of_commune for v, _lat, _lon in _villages(cov)) or other in of_commune.values()
     return [*layers.values(), *([other] if stray else [])], of_commune | {"": other}
+
+
+def _villages_by_layer(
+    cov: Coverage, groups: dict[str, folium.FeatureGroup]
+) -> list[tuple[folium.FeatureGroup, list[tuple[PlaceRow, float, float]]]]:
+    """The villages drawn, gathered by the layer of their commune (the "other" layer when it is not drawn)."""
+    by_layer: dict[int, tuple[folium.FeatureGroup, list[tuple[PlaceRow, float, float]]]] = {}
+    for village in _villages(cov):
+        group = groups.get(village[0].parent_code or "", groups[""])
+        by_layer.setdefault(id(group), (group, []))[1].append(village)
+    return list(by_layer.values())
 
 
 def _villages(cov: Coverage) -> list[tuple[PlaceRow, float, float]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 LANGUAGES = ("vi", "en")
 
@@ -73,6 +74,7 @@ def labels(lang: str) -> dict[str, str]:
     return _LABELS[lang]
 
 
+@lru_cache(maxsize=4096)  # a map writes the same few hundred dates on thousands of points
 def format_date(day: date | None, lang: str) -> str:
     """A date as people read it: 31/03/2025 in Vietnamese, 2025-03-31 in English."""
     if day is None:

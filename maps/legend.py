@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from branca.element import MacroElement
 from folium.template import Template
 
+from maps.elements import TextMacroElement
 from maps.style import RECENCY_COLOURS, SESSION_COLOUR, VILLAGE_BORDER, VILLAGE_NOT_REACHED, VILLAGE_REACHED
 
 
-class Legend(MacroElement):
+class Legend(TextMacroElement):
     """A legend box in the bottom-right corner of its map."""
 
     _template = Template(

@@ -1,10 +1,17 @@
-"""Read back what a rendered folium page draws: its layers, shapes, colours and popups (from its script)."""
+"""Read back what a rendered folium page draws: its layers, shapes, colours and popups (from its script).
+
+Communes are folium circle markers and GeoJSON polygons with their popup and tooltip bound as HTML. Villages and
+session points are GeoJSON point layers (maps/points.py) whose popups and tooltips the browser builds from each
+feature's properties and its layer's spec; point_cards() reads them the way tgplPoints writes them, and
+tests/maps/test_browser.py checks, feature by feature, that Chromium builds the very same texts.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 
 from defusedxml.ElementTree import fromstring
@@ -15,6 +22,7 @@ _CIRCLE = re.compile(
 )
 _GEOJSON_DATA = re.compile(r"(geo_json_\w+)_add\((\{.*?\})\);\n")
 _GEOJSON_PARENT = re.compile(r"(geo_json_\w+)\.addTo\((\w+)\)")
+_POINTS = re.compile(r"var (point_layer_\w+) = L\.geoJson\(\n\s*(.+),\n\s*tgplPoints\((.+)\)\n\s*\)\.addTo\((\w+)\)")
 _POPUP = re.compile(rf"(\w+)\.bindPopup\(({_JSON_STRING})")
 _TOOLTIP = re.compile(rf"(\w+)\.bindTooltip\(({_JSON_STRING})")
 _LEGEND = re.compile(rf"div\.innerHTML = ({_JSON_STRING});")
@@ -46,6 +54,11 @@ def layer_names(html: str) -> list[str]:
     return [name for name, _var in _overlays(html)]
 
 
+def overlay_vars(html: str) -> dict[str, str]:
+    """The layer control's overlay names by their JavaScript variable."""
+    return {var: name for name, var in _overlays(html)}
+
+
 def _overlays(html: str) -> list[tuple[str, str]]:
     """The layer control's overlays: (name, JavaScript variable)."""
     block = _OVERLAYS.search(html)
@@ -53,14 +66,67 @@ def _overlays(html: str) -> list[tuple[str, str]]:
     return [(json.loads(name), var) for name, var in _OVERLAY.findall(block.group(1))]
 
 
+@dataclass(frozen=True)
+class PointCard:
+    """One village or session point of a GeoJSON point layer: where it is added, its fill, popup and tooltip."""
+
+    layer: str  # the point layer's JavaScript variable
+    index: int  # the feature's place in its layer
+    parent: str  # the JavaScript variable of the layer it is added to (a district layer, the session cluster)
+    fill: str
+    popup: Popup
+    tooltip: str  # as text, markup removed
+    position: tuple[float, float]  # (lat, lon) as written in the page
+    offset: int  # where its layer is in the page, for document order
+
+    @property
+    def key(self) -> str:
+        """The point's name in popups() and shapes(): layer[index]."""
+        return f"{self.layer}[{self.index}]"
+
+
+def point_cards(html: str) -> list[PointCard]:
+    """Every point of the GeoJSON point layers with the popup and tooltip tgplPoints builds from its properties."""
+    cards = []
+    for found in _POINTS.finditer(html):
+        layer, data, spec_json, parent = found.groups()
+        spec = json.loads(spec_json)
+        for index, feature in enumerate(json.loads(data)["features"]):
+            properties = feature["properties"]
+            values = properties["values"]
+            title = properties.get("name", spec.get("title"))
+            popup = Popup(title, spec["kind"], dict(zip(spec["labels"], values, strict=True)))
+            if spec["tooltip"] == "place":
+                tooltip = f"{title} · {spec['labels'][0]}: {values[0]} · {spec['labels'][1]}: {values[1]}"
+            else:
+                tooltip = f"{spec['title']} · {values[0]}"
+            fill = spec["fills"][properties["state"]]
+            lon, lat = feature["geometry"]["coordinates"]
+            cards.append(PointCard(layer, index, parent, fill, popup, tooltip, (lat, lon), found.start()))
+    return cards
+
+
+def point_layer_names(html: str) -> list[str]:
+    """The JavaScript variables of the GeoJSON point layers, in order."""
+    return [found.group(1) for found in _POINTS.finditer(html)]
+
+
 def popups(html: str) -> dict[str, Popup]:
-    """Every popup by the variable of the layer it is bound to."""
-    return {var: parse_popup(json.loads(text)) for var, text in _POPUP.findall(html)}
+    """Every popup by the variable of the layer it is bound to (points: by PointCard.key)."""
+    bound = {var: parse_popup(json.loads(text)) for var, text in _POPUP.findall(html)}
+    return bound | {card.key: card.popup for card in point_cards(html)}
 
 
 def tooltips(html: str) -> list[str]:
-    """Every tooltip's text (its markup removed), in order."""
-    return [_TAG.sub("", json.loads(text)) for _var, text in _TOOLTIP.findall(html)]
+    """Every tooltip's text (its markup removed), in the order of the page."""
+    bound = [(found.start(), 0, tooltip_text(json.loads(found.group(2)))) for found in _TOOLTIP.finditer(html)]
+    points = [(card.offset, card.index, card.tooltip) for card in point_cards(html)]
+    return [text for _offset, _index, text in sorted(bound + points)]
+
+
+def tooltip_text(html: str) -> str:
+    """A tooltip's HTML as the text it shows."""
+    return unescape(_TAG.sub("", html))
 
 
 def legend_lines(html: str) -> list[str]:
@@ -80,7 +146,7 @@ def parse_popup(html: str) -> Popup:
 
 def shapes(html: str) -> dict[str, Shape]:
     """Every circle and polygon by the title of its popup (sessions by their record number)."""
-    names = {var: name for name, var in _overlays(html)}
+    names = overlay_vars(html)
     drawn: dict[str, Shape] = {}
     for var, options, parent in _CIRCLE.findall(html):
         drawn[var] = Shape("circle", json.loads(options)["fillColor"], names.get(parent, parent))
@@ -89,6 +155,8 @@ def shapes(html: str) -> dict[str, Shape]:
         feature = json.loads(data)
         fill = feature["properties"]["style"]["fillColor"]
         drawn[var] = Shape(feature["geometry"]["type"].lower(), fill, names.get(parents[var], parents[var]))
+    for card in point_cards(html):
+        drawn[card.key] = Shape("circle", card.fill, names.get(card.parent, card.parent))
     by_title: dict[str, Shape] = {}
     for var, popup in popups(html).items():
         key = popup.title if popup.title not in ("Buổi trợ giúp", "Session") else f"#{_record(popup)}"

@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from maps import asset_files, asset_urls, page_html, standalone_html
 from tests.browser import Offline
 from tests.live_server import serve_in_thread
-from tests.maps.rows import coverage
+from tests.maps.folium_html import parse_popup, point_cards, point_layer_names, tooltip_text
+from tests.maps.rows import coverage, row
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,78 @@ def test_a_commune_popup_opens_in_vietnamese(offline: Offline, tmp_path: Path) -
     popup = offline.page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert popup.inner_text().split("\n")[:2] == ["Xã Như Cố Xã/phường", "Số buổi trong kỳ\t0"]
+
+
+def test_a_village_popup_and_tooltip_show_its_figures(offline: Offline, tmp_path: Path) -> None:
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(coverage()), encoding="utf-8")
+    offline.open(path.as_uri())
+    village = offline.page.locator(f'path.leaflet-interactive[fill="{VILLAGE_REACHED}"]')  # Thôn Nà Pài, the only one
+
+    village.hover()
+    assert offline.texts(".leaflet-tooltip") == ["Thôn Nà Pài · Số buổi trong kỳ: 2 · Buổi gần nhất: 28/03/2025"]
+    village.click()
+
+    popup = offline.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.inner_text().split("\n") == [
+        "Thôn Nà Pài Thôn/bản",
+        "Số buổi trong kỳ\t2",
+        "Buổi gần nhất\t28/03/2025",
+        "Số ngày kể từ buổi gần nhất\t3",
+        "Số người tham dự\t24 (nữ: 14)",
+        "Yêu cầu trợ giúp pháp lý\t4 (đã thụ lý: 2)",
+    ]
+
+
+def test_a_session_popup_shows_its_date_and_record(offline: Offline, tmp_path: Path) -> None:
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(coverage()), encoding="utf-8")
+    offline.open(path.as_uri())
+
+    offline.page.locator(f'path.leaflet-interactive[fill="{SESSION}"]').click()  # the lone session, out of the cluster
+
+    popup = offline.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.inner_text().split("\n") == ["Buổi trợ giúp", "Ngày\t11/03/2025", "Số người tham dự\tkhông rõ",
+                                               "Mã bản ghi\t200"]  # fmt: skip
+
+
+def test_the_browser_builds_every_point_popup_and_tooltip_the_page_describes(offline: Offline, tmp_path: Path) -> None:
+    cov = coverage()
+    hostile = "<img src=x onerror=alert(1)> & 'Nà' \"Pài\""
+    cov.villages.append(row("village", "0202099", hostile, "02020", 22.21, 106.03, 1, 3, status="confirmed"))
+    html = standalone_html(cov, lang="en")
+    path = tmp_path / "map.html"
+    path.write_text(html, encoding="utf-8")
+    offline.open(path.as_uri())
+
+    built = offline.page.evaluate(BUILT_CARDS, point_layer_names(html))
+
+    cards = point_cards(html)
+    assert len(built) == len(cards) == 9  # 4 villages (one hostile) and 5 sessions, clustered or not
+    assert [(parse_popup(popup), tooltip_text(tooltip)) for popup, tooltip in built] == [
+        (card.popup, card.tooltip) for card in cards
+    ]
+    (target,) = [card for card in cards if card.popup.title == hostile]
+    offline.page.evaluate(OPEN_POPUP, [target.layer, target.index])
+    popup = offline.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("strong").inner_text() == hostile
+    assert popup.locator("img").count() == 0
+    assert offline.errors == []
+
+
+# For every point layer, each point's popup and tooltip HTML as Leaflet gets it (content may be a function of the
+# layer, built when it opens).
+BUILT_CARDS = """names => names.flatMap(name => window[name].getLayers().map(layer => {
+    const content = overlay => {
+        const value = overlay.getContent();
+        return typeof value === "function" ? value(layer) : value;
+    };
+    return [content(layer.getPopup()), content(layer.getTooltip())];
+}))"""
+OPEN_POPUP = "([name, index]) => window[name].getLayers()[index].openPopup()"
 
 
 def test_the_cluster_opens_into_its_four_sessions(offline: Offline, tmp_path: Path) -> None:

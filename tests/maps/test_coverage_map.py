@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 import pytest
 
 from maps import build_map, page_html
 from server.coverage import Coverage
-from tests.maps.folium_html import Popup, Shape, layer_names, legend_lines, loaded_urls, popups, shapes, tooltips
+from tests.maps.folium_html import (
+    Popup,
+    Shape,
+    layer_names,
+    legend_lines,
+    loaded_urls,
+    overlay_vars,
+    point_cards,
+    point_layer_names,
+    popups,
+    shapes,
+    tooltips,
+)
 from tests.maps.rows import coverage, row
 
 REACHED, RECENT, OLDER, NEVER = "#1a9850", "#a6d96a", "#fdae61", "#d73027"
@@ -205,3 +218,65 @@ def test_the_view_fits_everything_drawn() -> None:
 
     # south-west: Thanh Mai (22.05, 105.85); north-east: Cư Lễ's latitude, the lone session's longitude
     assert re.search(r"fitBounds\(\s*\[\[22\.05, 105\.85\], \[22\.3, 106\.105\]\]", html)
+
+
+def test_villages_and_sessions_are_one_point_layer_per_overlay() -> None:
+    html = page_html(coverage("old"))
+
+    names = overlay_vars(html)
+    assert Counter((names[card.parent], card.fill) for card in point_cards(html)) == {
+        (CHO_MOI, VILLAGE_NOT_REACHED): 1,
+        (NA_RI, VILLAGE_REACHED): 1,
+        (NA_RI, VILLAGE_NOT_REACHED): 1,
+        (SESSIONS, SESSION): 5,
+    }
+    assert len(point_layer_names(html)) == 3  # Chợ Mới's villages, Na Rì's villages, the sessions
+    assert html.count("L.circleMarker(") == 1 + 4  # tgplPoints' own, and the four communes drawn at their point
+
+
+def test_point_positions_are_rounded_to_about_a_metre() -> None:
+    cov = coverage()
+    cov.villages[0].lat, cov.villages[0].lon = 22.123456789, 106.987654321
+
+    (card,) = [card for card in point_cards(page_html(cov)) if card.popup.title == "Thôn Nà Pài"]
+
+    assert card.position == (22.12346, 106.98765)
+
+
+def test_a_viewers_map_has_no_session_points() -> None:
+    viewer = replace(coverage(), sessions=[])  # server.coverage gives viewers no individual sessions
+
+    html = page_html(viewer)
+
+    assert not [name for name in shapes(html) if name.startswith("#")]
+    assert not [card for card in point_cards(html) if card.fill == SESSION]
+    assert layer_names(html) == [CHO_MOI, NA_RI, SESSIONS]  # the layer is listed, empty
+    assert "Buổi trợ giúp" not in {popup.title for popup in popups(html).values()}
+
+
+def test_names_from_the_field_are_never_read_as_templates() -> None:
+    cov = coverage()
+    name = "Thôn {{ 7*7 }} {% if true %}x{% endif %} {# c #}"
+    cov.villages.append(row("village", "0202099", name, "02020", 22.2, 106.0, 1, 3, status="confirmed"))
+    cov.communes[0].name = "Xã {{ 6*7 }}"
+
+    html = page_html(cov)
+
+    titles = {popup.title for popup in popups(html).values()}
+    assert {name, "Xã {{ 6*7 }}"} <= titles
+    assert "Thôn 49" not in html
+    assert "Xã 42" not in html
+
+
+def test_each_village_adds_little_to_the_page() -> None:
+    cov = coverage()
+    small = len(page_html(cov).encode("utf-8"))
+    cov.villages += [
+        row("village", f"02020{n:04d}", f"Thôn Khuổi Luông {n}", "02020", 22.1 + n / 1e4, 106.0, n % 2, n % 300,
+            status="confirmed")
+        for n in range(1000)
+    ]  # fmt: skip
+
+    large = len(page_html(cov).encode("utf-8"))
+
+    assert (large - small) / 1000 < 300  # bytes per village: a GeoJSON feature (a marker with scripts took 2,500)
