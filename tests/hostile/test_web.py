@@ -18,8 +18,9 @@ from server.app_users import create_app_user
 from server.gazetteer import villages as registry
 from server.models import Submission
 from server.web_users import new_api_token
-from tests.collect_client import instance_xml
+from tests.collect_client import CollectClient, instance_xml
 from tests.hostile.checks import Case, json_message, page_text, params
+from tests.hostile.workbooks import form
 from tests.hostile.world import Site
 from tests.server.web.conftest import PASSWORD, Browser
 
@@ -50,7 +51,11 @@ def shown(site: Site) -> Shown:
         .replace(b"na_pai", SQL.encode())
         .replace(b"</instanceID>", f"</instanceID><instanceName>{SCRIPT.replace('<', '&lt;')}</instanceName>".encode())
     )
-    assert site.world.client.post(xml, []).status_code == 201
+    phone = CollectClient(site.world.phone.url, device_id=SCRIPT)  # deviceID is shown on two pages
+    try:
+        assert phone.post(xml, []).status_code == 201
+    finally:
+        phone.http.close()
     with Session(site.world.phone.live.engine) as session:
         create_app_user(session=session, name=SCRIPT)
         village = registry.add_village(session=session, commune_code="01864", name=SCRIPT, lat=22.1, lon=105.8).code
@@ -145,6 +150,17 @@ def review_comment(site: Site, shown: Shown) -> httpx.Response:
     return site.signed_in("coord").http.get(f"/submissions/{shown.submission_id}")
 
 
+def publish_titled(site: Site, shown: Shown) -> httpx.Response:
+    """An XLSForm whose title is a script: the forms page escapes it, and phones read it back exactly."""
+    workbook = form(settings=[["form_id", "version", "form_title"], ["titled", "1", SCRIPT]])
+    admin = site.signed_in("admin")
+    files = {"xlsform": ("form.xlsx", workbook, "application/octet-stream")}
+    assert admin.http.post("/forms", data={"csrf": admin.csrf("/forms")}, files=files).status_code == 200
+    titles = {f.form_id: f.name for f in site.world.client.form_list()}
+    assert titles["titled"] == SCRIPT  # escaped in the form list XML, read back whole by Collect's parser
+    return admin.http.get("/forms")
+
+
 def api(path: str) -> object:
     """A JSON API GET with the coordinator's token."""
     return lambda site, shown: httpx.get(f"{site.base}{path}", headers={"Authorization": f"Bearer {shown.api_token}"})
@@ -188,6 +204,7 @@ SHOWN_BACK_CASES = [
     Case("filter-review-sql", get(f"/submissions?review={SQL}"), 200, "submissions"),
     Case("filter-collaborator-sql", get("/submissions?app_user=1 OR 1=1"), 200, "submissions"),
     Case("filter-date-script", get(f"/submissions?from={SCRIPT}"), 400, "Ngày không hợp lệ"),
+    Case("filter-end-date-sql", get(f"/submissions?to=2026-12-31{SQL}"), 400, "Ngày không hợp lệ"),
     Case("dashboard-date-sql", get(f"/?from=2026-01-01{SQL}"), 400, "Ngày không hợp lệ"),
     Case("dashboard-area-script", get(f"/?area={SCRIPT}"), 404, "Không có địa bàn"),
     Case("dashboard-scheme-script", get(f"/?scheme={SCRIPT}"), 200, "Tổng quan"),
@@ -195,6 +212,8 @@ SHOWN_BACK_CASES = [
     Case("codebook-form-id-script", get(f"/forms/{TAG}/codebook.md"), 404, "&lt;img src=x"),
     Case("export-form-id-sql", get(f"/forms/{SQL}/submissions.csv.zip"), 404, "Không tìm thấy biểu mẫu"),
     Case("report-period-script", get(f"/reports/bieu25.csv?period={SCRIPT}"), 400, "Kỳ báo cáo không hợp lệ"),
+    Case("report-rule-sql", get(f"/reports/bieu24.xlsx?period=2026-H1&rule={SQL}"), 400, "Kỳ báo cáo không hợp lệ"),
+    Case("form-title-shown", publish_titled, 200, ESCAPED, frozenset({"form", "form_version", "audit"})),
     Case("xlsx-form-id-script", get(f"/forms/{TAG}/submissions.xlsx"), 404, "&lt;img src=x"),
     Case("sign-in-name-script", sign_in_as_script, 403, "Sai tên đăng nhập", AUDITED),
     Case(

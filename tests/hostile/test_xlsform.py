@@ -14,39 +14,8 @@ import httpx
 import pytest
 
 from tests.hostile.checks import Case, page_text, params
+from tests.hostile.workbooks import SETTINGS, SURVEY, form, xlsx
 from tests.hostile.world import Site
-
-PUBLISHED = frozenset({"form", "form_version", "form_media", "audit"})
-SETTINGS = [["form_id", "version", "form_title"], ["hostile_upload", "1", "Biểu mẫu tải lên"]]
-SURVEY = [["type", "name", "label"], ["text", "q", "Câu hỏi"]]
-
-
-def xlsx(sheets: dict[str, list[list[str]]], *, extra: dict[str, bytes] | None = None) -> bytes:
-    """A workbook with these sheets (rows of cells), plus raw zip entries when given."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    if not extra:
-        return out.getvalue()
-    rebuilt = io.BytesIO()
-    with zipfile.ZipFile(out) as source, zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            target.writestr(entry, source.read(entry))
-        for name, data in extra.items():
-            target.writestr(name, data)
-    return rebuilt.getvalue()
-
-
-def form(survey: list[list[str]] = SURVEY, settings: list[list[str]] = SETTINGS, **sheets: list[list[str]]) -> bytes:
-    """An XLSForm workbook."""
-    return xlsx({"survey": survey, **sheets, "settings": settings})
 
 
 @cache
