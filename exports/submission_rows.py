@@ -92,19 +92,20 @@ def _walk(
     counts numbers repeat instances within the enclosing repeat instance (groups share it), so a nested repeat
     starts again at [1] in each instance of its parent, as Central numbers them.
     """
-    children = node.children
+    children, value_cells = node.children, node.value_cells
     for child in element:
         tag = child.tag
+        cell = value_cells.get(tag)
+        if cell is not None:  # the common case, first: a one-cell field without a namespace
+            row[cell] = _text(child) if len(child) else child.text or ""
+            continue
         sub = children.get(tag)
         if sub is None:
             if not isinstance(tag, str) or "}" not in tag or (sub := children.get(local(tag))) is None:
                 continue  # not in the form (e.g. meta/deprecatedID): no column, and nothing below it is read
         leaf = sub.leaf
         if leaf is not None:
-            # a leaf's text as sent; text around unexpected child elements is kept, the children's own text is not
-            value = child.text or ""
-            if len(child):
-                value += "".join(grandchild.tail or "" for grandchild in child)
+            value = _text(child)
             if leaf.kind == "geopoint":  # split on whitespace into its four cells
                 parts = WHITESPACE.split(value)[:4] if value else []
                 row[leaf.cell : leaf.cell + 4] = parts + [""] * (4 - len(parts))
@@ -119,3 +120,8 @@ def _walk(
             own_row[-2:] = [parent_key, own_key]
             _walk(child, sub, schema, own_row, own_key, own_key, {}, rows)
             rows.append((sub.table, own_row))
+
+
+def _text(element: Element) -> str:
+    """A leaf's text as sent; text around unexpected child elements is kept, the children's own text is not."""
+    return (element.text or "") + "".join(child.tail or "" for child in element)

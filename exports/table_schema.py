@@ -49,6 +49,14 @@ class Node:
     table: int  # a repeat's own table; for groups and fields the table they write to
     children: dict[str, Node] = field(default_factory=dict)
     leaf: Field | None = None  # for kind "field"
+    value_cells: dict[str, int] = field(default_factory=dict)  # the children that are one-cell fields → their cell
+
+    def __post_init__(self) -> None:
+        self.value_cells.update(
+            (name, child.leaf.cell)
+            for name, child in self.children.items()
+            if child.leaf is not None and child.leaf.kind != "geopoint"
+        )
 
 
 @dataclass(frozen=True, slots=True)
