@@ -45,7 +45,7 @@ def app_user(token: str, engine: EngineDep) -> AppUser:
 AppUserDep = Annotated[AppUser, Depends(app_user)]
 
 
-def openrosa_version(request: Request) -> None:
+async def openrosa_version(request: Request) -> None:
     """Refuse a request that declares another OpenRosa version (Collect always sends 1.0; a client that sends
     no header is tolerated). The form XML and media downloads are plain downloads and are not checked."""
     declared = request.headers.get("x-openrosa-version")

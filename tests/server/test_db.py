@@ -6,6 +6,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,12 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401 - registers the tables
+from server import group_commit
 from server.app import create_app
 from server.config import Settings
 from server.db import make_engine, migrate, require_migrated, schema_revision, writer_turn
 from server.errors import DatabaseNotMigrated
+from server.group_commit import DurableConnection
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -36,17 +39,18 @@ def test_unmigrated_database_is_refused_with_the_command_that_fixes_it(settings:
     migrate(engine)
     migrate(engine)  # a second run is harmless
     require_migrated(engine)
-    assert schema_revision(engine) == "0004"
+    assert schema_revision(engine) == "0005"
     assert create_app(settings, engine=engine).state.engine is engine
     engine.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path) -> None:
+def test_sqlite_runs_in_wal_mode_with_its_own_durable_commits(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: DurableConnection fsyncs
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert isinstance(connection.connection.dbapi_connection, DurableConnection)
     engine.dispose()
 
 
@@ -95,4 +99,103 @@ def test_sqlite_writers_of_other_processes_wait_for_the_turn(tmp_path: Path) -> 
     lock_file = os.open(tmp_path / "turns.sqlite3.writer-lock", os.O_RDWR)
     fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released: free for anyone
     os.close(lock_file)
+    engine.dispose()
+
+
+def test_every_commit_waits_for_an_fsync_of_the_wal_begun_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WAL fsync is the commit's durability: no commit may return before an fsync that began after it."""
+    events: list[tuple[str, int]] = []
+    lock = threading.Lock()
+    real_fsync, real_finish = group_commit.fsync_file, group_commit._WalSync.finish
+
+    def recorded_fsync(path: str) -> None:
+        with lock:
+            events.append(("fsync-start", 0))
+        real_fsync(path)
+        with lock:
+            events.append(("fsync-end", 0))
+
+    def recorded_finish(self: group_commit._WalSync) -> int:
+        with lock:
+            events.append(("committed", threading.get_ident()))
+        return real_finish(self)
+
+    monkeypatch.setattr(group_commit, "fsync_file", recorded_fsync)
+    monkeypatch.setattr(group_commit._WalSync, "finish", recorded_finish)
+    engine = make_engine(f"sqlite:///{tmp_path / 'durable.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    events.clear()
+
+    def write(n: int) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+        with lock:
+            events.append(("returned", threading.get_ident()))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    returned = [n for n, (event, _) in enumerate(events) if event == "returned"]
+    assert len(returned) == 40
+    for end in returned:
+        writer = events[end][1]
+        committed = events.index(("committed", writer))
+        between = [event for event, _ in events[committed:end]]
+        assert "fsync-start" in between, events[committed : end + 1]
+        assert "fsync-end" in between[between.index("fsync-start") :], events[committed : end + 1]
+    fsyncs = sum(1 for event, _ in events if event == "fsync-start")
+    assert 1 <= fsyncs <= 40
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM t")).scalar() == 40
+    engine.dispose()
+
+
+def test_commits_that_finish_during_an_fsync_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: while one fsync is held up, seven more commits finish; one more fsync makes all seven durable."""
+    first_started, release_first = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow_first_fsync(path: str) -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            first_started.set()
+            assert release_first.wait(timeout=30)
+
+    monkeypatch.setattr(group_commit, "fsync_file", slow_first_fsync)
+    engine = make_engine(f"sqlite:///{tmp_path / 'grouped.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    calls.clear()
+    sync = group_commit.wal_sync(str(tmp_path / "grouped.sqlite3"))
+    done: list[int] = []
+
+    def write(n: int) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+        done.append(n)
+
+    first = threading.Thread(target=write, args=(0,))
+    first.start()
+    assert first_started.wait(timeout=30)  # commit 0 is waiting on its fsync, which is held up
+    others = [threading.Thread(target=write, args=(n,)) for n in range(1, 8)]
+    for thread in others:
+        thread.start()
+    deadline = 30.0
+    while sync.finished < sync.durable + 8 and deadline > 0:  # all seven have committed and now wait
+        threading.Event().wait(0.01)
+        deadline -= 0.01
+    assert sync.finished - sync.durable == 8
+    assert done == []  # nobody has returned before its commit is durable
+    release_first.set()
+    for thread in [first, *others]:
+        thread.join()
+    assert sorted(done) == list(range(8))
+    assert len(calls) == 2  # commit 0's fsync, then one fsync for the seven that finished meanwhile
     engine.dispose()
