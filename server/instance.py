@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, TreeBuilder
@@ -154,8 +155,16 @@ def _text(element: Element | None) -> str | None:
     return (element.text or "").strip() or None
 
 
+_FIELDS: weakref.WeakKeyDictionary[Element, dict[str, Element]] = weakref.WeakKeyDictionary()
+
+
 def field_text(root: Element, name: str) -> str | None:
     """The text of the first field with this name anywhere in the instance (XLSForm names are unique), or None
     when it is absent (non-relevant) or empty."""
-    node = next((element for element in root.iter() if local(element.tag) == name), None)
-    return _text(node)
+    fields = _FIELDS.get(root)
+    if fields is None:  # one walk of the instance serves every field read from it
+        fields = {}
+        for element in root.iter():
+            fields.setdefault(local(element.tag), element)
+        _FIELDS[root] = fields
+    return _text(fields.get(name))
