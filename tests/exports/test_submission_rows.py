@@ -102,6 +102,11 @@ ODD_INSTANCES = {
         False,
     ),
     "utf-16 doctype": ('<!DOCTYPE d [<!ENTITY e "x">]><data><a>&e;</a></data>'.encode("utf-16"), False),
+    "utf-16 without a byte-order mark": (
+        '<?xml version="1.0" encoding="UTF-16BE"?><!DOCTYPE d [<!ENTITY e "x">]><data>&e;</data>'.encode("utf-16-be"),
+        False,
+    ),
+    "utf-16 declared in ASCII": (b'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d><data/>', False),
     "utf-16": ('<?xml version="1.0" encoding="UTF-16"?><data><a>Nà Pài</a></data>'.encode("utf-16"), True),
     "latin-1": ('<?xml version="1.0" encoding="ISO-8859-1"?><data><a>café</a></data>'.encode("latin-1"), True),
     "windows-1258": ('<?xml version="1.0" encoding="windows-1258"?><data><a>Hoà</a></data>'.encode("cp1258"), True),
