@@ -294,10 +294,13 @@ def test_viewers_get_protected_counts_over_whole_quarters(web: Web, world: dict[
     staff = {"Authorization": f"Bearer {new_api_token(session=backan, username='coord')}"}
     exact = httpx.get(f"{web.live.base}/api/coverage?from=2026-11-20&to=2026-11-20&area=01864", headers=staff).json()
     assert exact["communes"][0]["counts"]["people"] == 7
-    viewer = web.browser("viewer")
-    page = viewer.http.get("/map?area=01864&from=2026-11-20&to=2026-11-20")
-    assert page.status_code == 200
-    assert '"sessions": []' in page.text or "Buổi trợ giúp (điểm GPS)" not in page.text  # no individual sessions
+    located = {"session_date": "2026-11-20", "commune": "01864", "gps": "22.6576 105.671 420 6"}
+    receive(session=backan, store=web.live.store, app_user=phone, parts={}, xml=fill(session_form().xform, located))
+    maps = {role: web.browser(role).http.get("/map?area=01864&from=2026-11-20&to=2026-11-20") for role in ("viewer",
+            "coord")}  # fmt: skip
+    assert [page.status_code for page in maps.values()] == [200, 200]
+    assert '"state":"session"' in maps["coord"].text  # staff see the session where it was held
+    assert '"state":"session"' not in maps["viewer"].text  # viewers get no individual sessions
 
 
 def test_an_area_coordinators_export_holds_only_the_area(web: Web, world: dict[str, str]) -> None:
