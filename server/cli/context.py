@@ -90,7 +90,10 @@ def fail(error: TgplError, as_json: bool) -> typer.Exit:
 def publish_xlsform(ctx: Context, session: Session, path: Path, media: list[Path]) -> tuple[Published, list[str]]:
     """Build an XLSForm (pyxform + ODK Validate) and publish it with its media files."""
     from forms.build import build_xlsform  # pyxform is slow to import: only the commands that build pay for it
+    from forms.workbook import check_workbook
 
+    if path.suffix.lower() in (".xlsx", ".xlsm"):  # the same checks as a web upload (markdown forms have none)
+        check_workbook(path.read_bytes())
     built = build_xlsform(path)
     files = {m.name: m.read_bytes() for m in media}
     published = publish_xform(session=session, store=ctx.store, xform=built.xform, media=files)

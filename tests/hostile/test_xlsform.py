@@ -7,13 +7,17 @@ committed."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from functools import cache
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
-from tests.hostile.checks import Case, page_text, params
+from tests.cli_runner import tgpl
+from tests.hostile.checks import Case, State, page_text, params
 from tests.hostile.workbooks import SETTINGS, SURVEY, form, xlsx
 from tests.hostile.world import Site
 
@@ -170,3 +174,19 @@ def test_same_version_with_other_media_leaves_no_blob(site: Site) -> None:
     assert "tăng số phiên bản" in page_text(other)
     site.world.state().assert_nothing_half_written(before, frozenset())
     assert not list(site.world.phone.live.settings.data_dir.parent.rglob("lists.csv"))
+
+
+ON_THE_COMMAND_LINE = ("not-a-spreadsheet", "zip-bomb", "macro-workbook", "enormous-choice-list")
+
+
+@pytest.mark.parametrize("case", params(c for c in CASES if c.id in ON_THE_COMMAND_LINE))
+def test_hostile_workbook_on_the_command_line(case: Case, env: dict[str, str], engine: Engine, tmp_path: Path) -> None:
+    """`tgpl forms publish` applies the web upload's checks: the same refusal, in words, and nothing published."""
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(case.payload())
+    before = State.of(engine, tmp_path / "var" / "blobs")
+    refused = tgpl(env, "forms", "publish", str(path), "--json", ok=False)
+    assert refused.returncode == 1
+    assert json.loads(refused.stderr)["error"].startswith(str(case.status))
+    assert case.says in refused.stderr
+    State.of(engine, tmp_path / "var" / "blobs").assert_nothing_half_written(before, frozenset())
