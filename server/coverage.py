@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Executable, case, func
+from sqlalchemy import Executable, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -136,20 +136,17 @@ def coverage(
     registry = {v.code: v for v in _villages(session)}
     survivors = _survivors(registry)
     by_key: dict[tuple[str, str], Counts] = defaultdict(Counts)
-    last: dict[tuple[str, str], date] = {}
-    for group in _session_groups(session, start, end):
+    for group in _period_groups(session, start, end):
         village = survivors.get(group.village_code or "", group.village_code)
         for key in _keys(scheme, group.commune_code, group.old_commune_code, group.old_district_code, village):
-            if key not in last or group.last > last[key]:
-                last[key] = group.last
-            if group.sessions:
-                counts = by_key[key]
-                counts.sessions += group.sessions
-                counts.participants += group.participants
-                counts.women += group.women
-                counts.ethnic = int(counts.ethnic) + group.ethnic
-                counts.requests_received += group.requests_received
-                counts.requests_accepted += group.requests_accepted
+            counts = by_key[key]
+            counts.sessions += group.sessions
+            counts.participants += group.participants
+            counts.women += group.women
+            counts.ethnic = int(counts.ethnic) + group.ethnic
+            counts.requests_received += group.requests_received
+            counts.requests_accepted += group.requests_accepted
+    last = _latest(session, scheme, end, survivors)
     _people(session, scheme, start, end, survivors, by_key)
     totals = _totals([by_key.get(("commune", c.code), Counts()) for c in communes], viewer)
     if viewer:
@@ -306,14 +303,13 @@ class _VillageRef:
 
 @dataclass(frozen=True, slots=True)
 class _Group:
-    """Sessions up to the end of the period recorded at one place (village and communes of both structures)."""
+    """The sessions of the period recorded at one place (village and communes of both structures), summed."""
 
     village_code: str | None
     commune_code: str | None
     old_commune_code: str | None
     old_district_code: str | None
-    last: date  # the latest session up to the end of the period
-    sessions: int  # the sums below are over the period only
+    sessions: int
     participants: int
     women: int
     ethnic: int
@@ -350,30 +346,66 @@ def _survivors(registry: dict[str, _VillageRef]) -> dict[str, str]:
     return survivors
 
 
-def _session_groups(session: Session, start: date, end: date) -> list[_Group]:
-    """Sessions up to end grouped by place in SQL: the latest date of each place, and its sums over [start, end]."""
-    in_period = col(SessionFact.session_date) >= start
+def _period_groups(session: Session, start: date, end: date) -> list[_Group]:
+    """The sessions of [start, end] grouped by place and summed in SQL (a range of the session_date index)."""
 
-    def period_sum(column: Any) -> Any:
-        return func.coalesce(func.sum(case((in_period, func.coalesce(column, 0)), else_=0)), 0)
+    def total(column: Any) -> Any:
+        return func.coalesce(func.sum(func.coalesce(column, 0)), 0)
 
     places = [col(c) for c in (SessionFact.village_code, SessionFact.commune_code, SessionFact.old_commune_code,
                                SessionFact.old_district_code)]  # fmt: skip
     query = (
         select_columns(
             *places,
-            func.max(col(SessionFact.session_date)),
-            period_sum(1),
-            period_sum(SessionFact.participants_total),
-            period_sum(SessionFact.participants_women),
-            period_sum(SessionFact.participants_ethnic),
-            period_sum(SessionFact.requests_received),
-            period_sum(SessionFact.requests_accepted),
+            func.count(),
+            total(SessionFact.participants_total),
+            total(SessionFact.participants_women),
+            total(SessionFact.participants_ethnic),
+            total(SessionFact.requests_received),
+            total(SessionFact.requests_accepted),
         )
-        .where(col(SessionFact.session_date) <= end)
+        .where(col(SessionFact.session_date) >= start, col(SessionFact.session_date) <= end)
         .group_by(*places)
     )
     return [_Group(*row) for row in _rows(session, query)]
+
+
+# The place columns whose latest session date a structure's rows show, with the level of the row.
+LATEST_COLUMNS = {
+    "new": (("village", "village_code"), ("commune", "commune_code")),
+    "old": (("village", "village_code"), ("commune", "old_commune_code"), ("district", "old_district_code")),
+}
+
+
+def _latest(session: Session, scheme: str, end: date, survivors: dict[str, str]) -> dict[tuple[str, str], date]:
+    """Each place's latest session on or before end ("last reached", any period); a merged village's for its survivor.
+
+    Per place column, a walk over the (column, session_date) index: the next code (one seek), then its latest date
+    up to end (one seek), so the cost follows the number of places, not of sessions. Both databases run it as index
+    seeks (a recursive CTE emulating a loose index scan)."""
+    last: dict[tuple[str, str], date] = {}
+    for level, name in LATEST_COLUMNS[scheme]:
+        for code, day in _rows(session, _latest_query(name, end)):
+            key = (level, survivors.get(code, code) if level == "village" else code)
+            if day is not None and (key not in last or day > last[key]):
+                last[key] = day
+    return last
+
+
+def _latest_query(name: str, end: date) -> Executable:
+    """code, latest session date up to end: one row per distinct non-null value of session_fact.<name>."""
+    fact = SessionFact.__table__.alias("fact")  # type: ignore[attr-defined]
+    column = fact.c[name]
+    first = select_columns(func.min(column).label("code"))
+    codes = first.cte("codes", recursive=True)
+    following = select_columns(func.min(column)).where(column > codes.c.code).scalar_subquery()
+    codes = codes.union_all(select_columns(following).where(codes.c.code.is_not(None)))
+    latest = (
+        select_columns(func.max(fact.c.session_date))
+        .where(column == codes.c.code, fact.c.session_date <= end)
+        .scalar_subquery()
+    )
+    return select_columns(codes.c.code, latest).where(codes.c.code.is_not(None))
 
 
 def _session_points(

@@ -224,21 +224,49 @@ class Village(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
+# What coverage reads of a period's sessions, as the covering index orders them (date, then id: the map's order).
+PERIOD_COLUMNS = (
+    "session_date",
+    "submission_id",
+    "village_code",
+    "commune_code",
+    "old_commune_code",
+    "old_district_code",
+    "lat",
+    "lon",
+    "participants_total",
+    "participants_women",
+    "participants_ethnic",
+    "requests_received",
+    "requests_accepted",
+)
+
+
 class SessionFact(SQLModel, table=True):
     """What coverage counts from the current version of a session record (form tgpl_session)."""
 
     __tablename__ = "session_fact"
+    __table_args__ = (
+        # A place column then the date: each place's latest session up to a day is one seek ("last reached").
+        *(
+            Index(f"ix_session_fact_{name}_session_date", name, "session_date")
+            for name in ("commune_code", "old_commune_code", "old_district_code", "village_code")
+        ),
+        # A period's sessions by date with every column coverage reads from them (places, point, counts): its sums
+        # and its map points are read from this index alone, not from rows scattered over the table.
+        Index("ix_session_fact_period", *PERIOD_COLUMNS),
+    )
 
     submission_id: int = Field(foreign_key="submission.id", primary_key=True)
     submission_def_id: int = Field(foreign_key="submission_def.id")
     app_user_id: int | None = Field(default=None, foreign_key="app_user.id")
-    session_date: date | None = Field(default=None, index=True)  # the event date, not the upload date
+    session_date: date | None = Field(default=None)  # the event date, not the upload date
     session_type: str | None = Field(default=None, max_length=32)
     evening: bool | None = None
-    commune_code: str | None = Field(default=None, max_length=16, index=True)  # 2025 structure
-    old_commune_code: str | None = Field(default=None, max_length=16, index=True)
-    old_district_code: str | None = Field(default=None, max_length=16, index=True)
-    village_code: str | None = Field(default=None, max_length=32, index=True)
+    commune_code: str | None = Field(default=None, max_length=16)  # 2025 structure
+    old_commune_code: str | None = Field(default=None, max_length=16)
+    old_district_code: str | None = Field(default=None, max_length=16)
+    village_code: str | None = Field(default=None, max_length=32)
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None

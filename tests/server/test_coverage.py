@@ -16,6 +16,7 @@ from server.cli.setup import BUILTIN_FORMS
 from server.coverage import coverage
 from server.gazetteer import villages as registry
 from server.gps_check import gps_flags
+from server.models import AppUser
 from server.publish import publish_xform
 from server.storage import BlobStore
 from server.submissions import receive
@@ -190,3 +191,58 @@ def test_geojson_of_villages_and_sessions(backan: Session, dataset: dict[str, st
     assert {f["properties"]["date"] for f in sessions["features"]} == {"2026-01-10", "2026-02-15", "2026-03-01",
                                                                        "2026-03-05"}  # fmt: skip
     assert sessions_geojson(coverage(backan, start=START, end=END, area_code="19", viewer=True))["features"] == []
+
+
+def send_session(
+    session: Session, store: BlobStore, user: AppUser, day: str, village: str, instance: str, edits: str | None = None
+) -> None:
+    """A session at a village (of commune 01864 or 01957), or an edit of the session sent as edits."""
+    values = {"session_date": day, "commune": village[:5], "village": village, "participants_total": "12"}
+    xml = fill(built("tgpl_session").xform, values, instance_id=instance, deprecated_id=edits)
+    receive(session=session, store=store, app_user=user, xml=xml, parts={})
+
+
+def last_reached(backan: Session, dataset: dict[str, str], *, end: date = END) -> dict[str, date | None]:
+    """The latest session up to end of V1-V3, their old communes and districts (old structure, whole province)."""
+    cov = coverage(backan, start=date(end.year, 1, 1), end=end, scheme="old")
+    rows = {r.code: r.last_session for r in cov.villages + cov.communes + cov.districts}
+    keys = {**{key: dataset[key] for key in ("V1", "V2", "V3")}, **{c: c for c in ("01858", "01861", "01957")}}
+    return {key: rows[code] for key, code in {**keys, "060": "060", "062": "062"}.items()}
+
+
+def test_last_reached_follows_a_session_edited_to_another_place_and_an_earlier_date(
+    backan: Session, store: BlobStore, dataset: dict[str, str]
+) -> None:
+    user, _ = create_app_user(session=backan, name="Phone 2")
+    before = {"V1": date(2026, 3, 5), "V2": date(2026, 2, 15), "V3": date(2026, 3, 1),  # V1: merged V4's
+              "01858": date(2026, 3, 5), "01861": date(2026, 2, 15), "01957": date(2026, 3, 1),
+              "060": date(2026, 3, 5), "062": date(2026, 3, 1)}  # fmt: skip
+    assert last_reached(backan, dataset) == before
+    send_session(backan, store, user, "2026-06-01", dataset["V2"], "uuid:edited-1")
+    assert last_reached(backan, dataset) == {**before, "V2": date(2026, 6, 1), "01861": date(2026, 6, 1),
+                                             "060": date(2026, 6, 1)}  # fmt: skip
+    send_session(backan, store, user, "2026-05-01", dataset["V3"], "uuid:edited-2", edits="uuid:edited-1")
+    assert last_reached(backan, dataset) == {**before, "V3": date(2026, 5, 1), "01957": date(2026, 5, 1),
+                                             "062": date(2026, 5, 1)}  # fmt: skip
+    send_session(backan, store, user, "2025-12-24", dataset["V3"], "uuid:edited-3", edits="uuid:edited-2")
+    assert last_reached(backan, dataset) == before  # V3's own session of 1 March is its latest again
+    (v3,) = (v for v in coverage(backan, start=START, end=END, area_code="01957").villages if v.code == dataset["V3"])
+    assert v3.counts.sessions == 1  # the edited session left the period: counted nowhere in it
+
+
+def test_a_period_that_ends_in_the_past_shows_the_latest_session_up_to_its_end(
+    backan: Session, dataset: dict[str, str]
+) -> None:
+    end = date(2025, 12, 31)
+    assert last_reached(backan, dataset, end=end) == {"V1": None, "V2": None, "V3": date(2025, 11, 20), "01858": None,
+                                                      "01861": None, "01957": date(2025, 11, 20), "060": None,
+                                                      "062": date(2025, 11, 20)}  # fmt: skip
+    cov = coverage(backan, start=date(2025, 7, 1), end=end, scheme="new", area_code="01957", stale_days=30)
+    (v3,) = (v for v in cov.villages if v.code == dataset["V3"])
+    assert (v3.last_session, v3.days_since, v3.counts.sessions) == (date(2025, 11, 20), 41, 1)
+    assert [r.code for r in cov.stale("village")] == [dataset["V3"]]  # 41 days > 30
+    january = coverage(backan, start=START, end=date(2026, 1, 31), scheme="new", area_code="19")
+    villages = {v.code: v for v in january.villages}
+    assert villages[dataset["V1"]].last_session == date(2026, 1, 10)  # not V4's 5 March: after this period
+    assert villages[dataset["V2"]].last_session is None  # its first session is in February
+    assert (villages[dataset["V3"]].last_session, villages[dataset["V3"]].counts.sessions) == (date(2025, 11, 20), 0)
