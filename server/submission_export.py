@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import BinaryIO
 
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from exports import ExportSubmission
+from exports import ExportStats, ExportSubmission, write_csv_zip
+from exports.csv_zip import Attachments
 from server.models import (
     AppUser,
     Audit,
@@ -78,6 +80,28 @@ def export_submissions(
             if row is not None:
                 yield row
         session.expunge_all()
+
+
+def csv_zip_writer(
+    *,
+    engine: Engine,
+    store: BlobStore,
+    xml_form_id: str,
+    xform: bytes,
+    filters: ExportFilter,
+    actor: str,
+    attachments: Attachments | None,
+    exclude: frozenset[str],
+) -> Callable[[BinaryIO], ExportStats]:
+    """The CSV zip export as a function of its output, reading in a session of its own: it may run in another
+    thread while the response goes out, after the request's session has closed."""
+
+    def write(out: BinaryIO) -> ExportStats:
+        with Session(engine) as session:
+            submissions = export_submissions(session, store, xml_form_id=xml_form_id, filters=filters, actor=actor)
+            return write_csv_zip(out, xform=xform, submissions=submissions, attachments=attachments, exclude=exclude)
+
+    return write
 
 
 def _row(

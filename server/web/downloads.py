@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import io
-import tempfile
-from collections.abc import Iterator
 from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from exports import write_csv_zip
+from exports.byte_stream import stream_writes
 from exports.report_files import report_csv, report_xlsx
 from exports.xlsx_export import write_xlsx
 from forms.codebook import build_codebook, to_markdown
 from server.areas import user_communes
-from server.deps import SessionDep, StoreDep
+from server.deps import EngineDep, SessionDep, StoreDep
 from server.errors import BadRequest, NotFound
 from server.periods import parse_period
 from server.publish import current_version, get_form, list_forms
 from server.reports import bieu24, bieu25, directive_review
-from server.submission_export import ExportFilter, deidentified_fields, export_submissions, export_xform, media_of
+from server.submission_export import (
+    ExportFilter,
+    csv_zip_writer,
+    deidentified_fields,
+    export_submissions,
+    export_xform,
+    media_of,
+)
 from server.web.security import AnyUser, Staff, WholeProvince
 from server.web.templating import page
 
@@ -37,34 +42,24 @@ def downloads(request: Request, user: AnyUser, session: SessionDep) -> HTMLRespo
 
 
 @router.get("/forms/{form_id}/submissions.csv.zip")
-def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, attachments: bool = False) -> Response:
-    """The form's submissions (in the user's area) as Central's CSV zip, built in a temporary file and streamed;
-    viewers get a de-identified export without media."""
+def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, engine: EngineDep,
+            attachments: bool = False) -> Response:  # fmt: skip
+    """The form's submissions (in the user's area) as Central's CSV zip, sent while it is written (the first bytes
+    leave at once); viewers get a de-identified export without media."""
     viewer = user.role == "viewer"
     attachments = attachments and not viewer
     allowed = user_communes(session, user)
     filters = ExportFilter(communes=frozenset(allowed) if allowed is not None else None)
     media = media_of(session, store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
-    xform = export_xform(session, form_id)  # an unknown form is refused before the temporary file exists
-    spool = tempfile.TemporaryFile()
-    write_csv_zip(
-        spool,
-        xform=xform,
-        submissions=export_submissions(session, store, xml_form_id=form_id, filters=filters,
-                                       actor=f"web_user:{user.id}"),
+    xform = export_xform(session, form_id)  # an unknown form is refused before the response starts
+    write = csv_zip_writer(
+        engine=engine, store=store, xml_form_id=form_id, xform=xform, filters=filters, actor=f"web_user:{user.id}",
         attachments=(lambda s: [(n, store.path(h).open("rb")) for n, h in media.get(s.instance_id, [])])
         if attachments else None,
         exclude=deidentified_fields(form_id) if viewer else frozenset(),
     )  # fmt: skip
-    spool.seek(0)
-
-    def chunks() -> Iterator[bytes]:
-        with spool:
-            while block := spool.read(1024 * 1024):
-                yield block
-
     name = f"{form_id}.zip" if attachments else f"{form_id}.csv.zip"
-    return StreamingResponse(chunks(), media_type="application/zip",
+    return StreamingResponse(stream_writes(write), media_type="application/zip",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
