@@ -127,8 +127,10 @@ def coverage(
     area_code: str | None = None,
     stale_days: int | None = None,
     viewer: bool = False,
+    points: bool = True,
 ) -> Coverage:
-    """Coverage rows for the period [start, end] in an area (a province, district or commune code of the scheme)."""
+    """Coverage rows for the period [start, end] in an area (a province, district or commune code of the scheme);
+    with points, also the period's sessions that have a GPS point (what a map draws; tables and reports need none)."""
     if scheme not in ("old", "new"):
         raise ValueError("scheme is old or new")
     area_name, communes, districts = _area(session, scheme, area_code)
@@ -209,7 +211,9 @@ def coverage(
             for v in sorted(villages, key=lambda v: v.code)
             if v.status != "merged"
         ],
-        sessions=[] if viewer else _session_points(session, scheme, start, end, commune_codes, survivors),
+        sessions=(
+            _session_points(session, scheme, start, end, commune_codes, survivors) if points and not viewer else []
+        ),
         totals=totals,
         stale_days=stale_days,
     )

@@ -37,12 +37,13 @@ def parse_query(user: WebUser, start: str | None, end: str | None, scheme: str |
     return Query(first, last, chosen, area or (user.area_code if chosen == user.area_scheme else None))
 
 
-def user_coverage(session: Session, user: WebUser, query: Query) -> Coverage:
-    """The coverage this user may see: within their area, sensitive counts suppressed for viewers."""
+def user_coverage(session: Session, user: WebUser, query: Query, *, points: bool = False) -> Coverage:
+    """The coverage this user may see: within their area, sensitive counts suppressed for viewers; session points
+    only when asked for (the map)."""
     if not within_user_area(session, user, query.scheme, query.area):
         raise Forbidden("Địa bàn này nằm ngoài phạm vi của bạn.", "This area is outside yours.")
     return coverage(session, start=query.start, end=query.end, scheme=query.scheme, area_code=query.area,
-                    stale_days=90, viewer=user.role == "viewer")  # fmt: skip
+                    stale_days=90, viewer=user.role == "viewer", points=points)  # fmt: skip
 
 
 def _quarter_start(day: date) -> date:

@@ -14,8 +14,8 @@ from server.periods import Period
 
 def directive_review(session: Session, *, period: Period, province: str | None = None) -> Report:
     """Sessions, participants and places reached and not reached: by district (pre-2025) and by commune (2025)."""
-    old = coverage(session, start=period.start, end=period.end, scheme="old", area_code=province)
-    new = coverage(session, start=period.start, end=period.end, scheme="new")
+    old = coverage(session, start=period.start, end=period.end, scheme="old", area_code=province, points=False)
+    new = coverage(session, start=period.start, end=period.end, scheme="new", points=False)
     totals = new.totals
     lines = [
         _period_line(period),

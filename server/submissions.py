@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from sqlalchemy import Table, and_, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from forms.xform import local, read_xform
@@ -134,6 +135,7 @@ FORM_VERSION = (
         and_(col(FormVersion.form_id) == col(Form.id), col(FormVersion.version) == bindparam("version")),
     )
     .where(col(Form.xml_form_id) == bindparam("form_id"))
+    .options(defer(FormVersion.xml))  # type: ignore[arg-type]  # 50 kB of XForm the receiving path does not read
 )
 DEF_BY_INSTANCE = select(SubmissionDef).where(
     col(SubmissionDef.form_id) == bindparam("form_id"), col(SubmissionDef.instance_id) == bindparam("instance_id")

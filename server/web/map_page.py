@@ -21,7 +21,7 @@ def coverage_map(request: Request, user: AnyUser, session: SessionDep, scheme: s
                  area: str | None = None) -> HTMLResponse:  # fmt: skip
     """The map of the period and area chosen on the dashboard."""
     query = parse_query(user, request.query_params.get("from"), request.query_params.get("to"), scheme, area or None)
-    cov = user_coverage(session, user, query)
+    cov = user_coverage(session, user, query, points=True)
     return HTMLResponse(page_html(cov, lang=lang_of(request), asset_base=ASSET_BASE), headers=PAGE_HEADERS)
 
 
