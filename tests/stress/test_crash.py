@@ -6,14 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -24,9 +20,10 @@ from sqlalchemy import create_engine, text
 from forms.build import BuiltForm, build_xlsform
 from server.cli.setup import BUILTIN_FORMS
 from server.config import Settings
-from tests.cli_runner import TGPL, tgpl_json
+from tests.cli_runner import tgpl_json
 from tests.collect_client import Attachment, CollectClient
 from tests.instances import fill
+from tests.tgpl_server import free_port, tgpl_serve
 
 pytestmark = pytest.mark.slow
 SUBMISSIONS, PHONES, KILL_AFTER = 150, 6, 50
@@ -37,35 +34,8 @@ def session_form() -> BuiltForm:
     return build_xlsform(BUILTIN_FORMS / "tgpl_session.xlsx")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`tgpl serve` as its own process; the caller may kill it at any moment."""
-    process = subprocess.Popen([TGPL, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "tgpl serve exited"
-                assert time.monotonic() < deadline, "tgpl serve did not start"
-                time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=15)
-
-
-def test_nothing_acknowledged_is_lost_and_nothing_is_doubled(env: dict[str, str], java: None) -> None:
-    port = _free_port()
+def test_nothing_acknowledged_is_lost_and_nothing_is_doubled(env: dict[str, str], java: None, tmp_path: Path) -> None:
+    port = free_port()
     env = {**env, "TGPL_PUBLIC_URL": f"http://127.0.0.1:{port}", "TGPL_HOST": "127.0.0.1", "TGPL_PORT": str(port)}
     url = tgpl_json(env, "init")["app_user"]["url"]
     jobs = []
@@ -97,7 +67,7 @@ def test_nothing_acknowledged_is_lost_and_nothing_is_doubled(env: dict[str, str]
         finally:
             client.http.close()
 
-    with server(env, port) as process:
+    with tgpl_serve(env, port, tmp_path / "serve.log") as process:
         threads = [threading.Thread(target=phone, args=(list(range(i, SUBMISSIONS, PHONES)), process))
                    for i in range(PHONES)]  # fmt: skip
         for thread in threads:
@@ -116,7 +86,7 @@ def test_nothing_acknowledged_is_lost_and_nothing_is_doubled(env: dict[str, str]
             hashlib.sha256(photo.data).hexdigest(),
         )
 
-    with server(env, port):
+    with tgpl_serve(env, port, tmp_path / "serve.log"):
         client = CollectClient(url)
         try:
             for n in range(SUBMISSIONS):  # Collect resends what it has no 201 for; resending the rest is harmless too
