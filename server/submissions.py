@@ -106,7 +106,7 @@ def receive(
             f"<{root}>.",
             code="400.8",
         )
-    _refuse_early(session, form, instance, hashlib.sha256(xml).hexdigest())
+    new = _refuse_early(session, form, instance, hashlib.sha256(xml).hexdigest())
     expected = binary_values(instance.root, json.loads(version.binary_paths))
     # Blobs first (fsynced, content-addressed so a retry rewrites nothing), then one transaction.
     xml_ref = store.put_bytes(xml)
@@ -120,7 +120,8 @@ def receive(
     )
     with writer_turn(session.get_bind()):
         try:
-            return _record(session, context)
+            # Seen as new a moment ago: insert at once; the unique instanceID catches one that arrived meanwhile.
+            return _create(session, context) if new else _record(session, context)
         except IntegrityError:
             # Two copies of the same instance raced; the loser sees the winner's row on the second try.
             session.rollback()
@@ -154,22 +155,30 @@ def _instance_root(session: Session, version: FormVersion) -> str:
     return _ROOTS[version.id]
 
 
-def _refuse_early(session: Session, form: Form, instance: Instance, xml_sha256: str) -> None:
+def _refuse_early(session: Session, form: Form, instance: Instance, xml_sha256: str) -> bool:
     """The refusals _record would make, decided before any blob is written so that a refused POST leaves nothing
-    behind. _record decides again inside the transaction: this is only the common case, not a guarantee."""
+    behind; whether the instance is new (neither stored nor an edit). _record decides again inside the transaction:
+    this is only the common case, not a guarantee."""
     existing = _def_by_instance(session, form, instance.instance_id)
     if existing is not None:
         if existing.xml_sha256 != xml_sha256:
             raise _other_xml()
         if not existing.current:
             raise _replaced()
-        return
-    if instance.deprecated_id:
-        old = _def_by_instance(session, form, instance.deprecated_id)
-        if old is None:
-            raise _unknown_original(instance.deprecated_id)
-        if not old.current:
+        return False
+    if not instance.deprecated_id:
+        return True
+    old = _def_by_instance(session, form, instance.deprecated_id)
+    if old is None:
+        raise _unknown_original(instance.deprecated_id)
+    if not old.current:
+        # Replaced since the first look: by this very edit, sent twice at once (a resend), or by another one.
+        stored = _def_by_instance(session, form, instance.instance_id)
+        if stored is None:
             raise _already_edited()
+        if stored.xml_sha256 != xml_sha256:
+            raise _other_xml()
+    return False
 
 
 def _form_version(session: Session, instance: Instance) -> tuple[Form, FormVersion | None]:
