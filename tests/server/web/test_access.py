@@ -4,6 +4,7 @@ fails, and so does a row for a route the app no longer has. Then the area, count
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from collections.abc import Iterator
@@ -276,6 +277,10 @@ def test_an_area_coordinator_sees_only_the_area(web: Web, world: dict[str, str])
 def test_openapi_schema_lists_the_api(web: Web) -> None:
     schema = httpx.get(f"{web.live.base}/api/openapi.json").json()
     assert {"/api/coverage", "/api/villages", "/api/submissions"} <= set(schema["paths"])
+    statuses = {status for path in schema["paths"].values() for op in path.values() for status in op["responses"]}
+    assert "400" in statuses
+    assert "422" not in statuses  # invalid requests are answered 400, as declared
+    assert "HTTPValidationError" not in json.dumps(schema)
 
 
 def test_viewers_get_protected_counts_over_whole_quarters(web: Web, world: dict[str, str], backan: Session) -> None:
