@@ -143,16 +143,17 @@ DEF_BY_INSTANCE = select(SubmissionDef).where(
 )
 
 
-_ROOTS: dict[int, str] = {}  # form version id → its instance root element; versions never change
+_ROOTS: dict[str, str] = {}  # sha256 of an XForm → its instance root element (the same bytes, the same root)
 
 
 def _instance_root(session: Session, version: FormVersion) -> str:
-    """The root element an instance of this version must have (read from the XForm once per process)."""
-    assert version.id is not None
-    if version.id not in _ROOTS:
+    """The root element an instance of this version must have (read from the XForm once per process).
+
+    Keyed by the XForm's hash, not the row id: one process may serve several databases (tests do)."""
+    if version.sha256 not in _ROOTS:
         xform = session.exec(select(FormVersion.xml).where(FormVersion.id == version.id)).one()
-        _ROOTS[version.id] = read_xform(xform).root
-    return _ROOTS[version.id]
+        _ROOTS[version.sha256] = read_xform(xform).root
+    return _ROOTS[version.sha256]
 
 
 def _refuse_early(session: Session, form: Form, instance: Instance, xml_sha256: str) -> bool:
