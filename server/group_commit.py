@@ -58,15 +58,19 @@ class _WalSync:
 
 
 def fsync_file(path: str) -> None:
-    """fsync a file by its path; a WAL that is gone was checkpointed into the database, which SQLite synced."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+    """fsync a WAL by its path. A WAL that is gone was checkpointed into the database, which SQLite synced; the
+    database file is synced then too, and a database that cannot be found is an error, never a silent success."""
+    for candidate in (path, path.removesuffix("-wal")):
+        try:
+            fd = os.open(candidate, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    raise FileNotFoundError(f"neither the WAL nor the database exists: {path}")
 
 
 _SYNCS: dict[str, _WalSync] = {}

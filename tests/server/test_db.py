@@ -199,3 +199,11 @@ def test_commits_that_finish_during_an_fsync_share_the_next_one(
     assert sorted(done) == list(range(8))
     assert len(calls) == 2  # commit 0's fsync, then one fsync for the seven that finished meanwhile
     engine.dispose()
+
+
+def test_a_commit_is_never_called_durable_when_its_files_cannot_be_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        group_commit.fsync_file(str(tmp_path / "nowhere.sqlite3-wal"))
+    database = tmp_path / "checkpointed.sqlite3"
+    database.write_bytes(b"")
+    group_commit.fsync_file(f"{database}-wal")  # the WAL is gone after a checkpoint: the database is synced instead
