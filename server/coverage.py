@@ -14,12 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Executable, func
+from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from server.coverage_reads import (
+    latest_dates,
+    period_groups,
+    plain_rows,
+    registry_villages,
+    survivor_codes,
+)
 from server.errors import NotFound
-from server.models import PersonCategory, PersonFact, Place, SessionFact, Village
+from server.models import PersonCategory, PersonFact, Place, SessionFact
 
 LEVELS = ("district", "commune", "village")
 SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers, larger ones rounded to a multiple of 5
@@ -135,10 +142,10 @@ def coverage(
         raise ValueError("scheme is old or new")
     area_name, communes, districts = _area(session, scheme, area_code)
     commune_codes = {c.code for c in communes}
-    registry = {v.code: v for v in _villages(session)}
-    survivors = _survivors(registry)
+    registry = {v.code: v for v in registry_villages(session)}
+    survivors = survivor_codes(registry)
     by_key: dict[tuple[str, str], Counts] = defaultdict(Counts)
-    for group in _period_groups(session, start, end):
+    for group in period_groups(session, start, end):
         village = survivors.get(group.village_code or "", group.village_code)
         for key in _keys(scheme, group.commune_code, group.old_commune_code, group.old_district_code, village):
             counts = by_key[key]
@@ -148,7 +155,7 @@ def coverage(
             counts.ethnic = int(counts.ethnic) + group.ethnic
             counts.requests_received += group.requests_received
             counts.requests_accepted += group.requests_accepted
-    last = _latest(session, scheme, end, survivors)
+    last = latest_dates(session, scheme, end, survivors)
     _people(session, scheme, start, end, survivors, by_key)
     totals = _totals([by_key.get(("commune", c.code), Counts()) for c in communes], viewer)
     if viewer:
@@ -290,128 +297,6 @@ def _keys(
         yield ("district", old_district)
 
 
-@dataclass(frozen=True, slots=True)
-class _VillageRef:
-    """What coverage needs of a registry village."""
-
-    id: int
-    code: str
-    name: str
-    commune_code: str
-    old_commune_code: str | None
-    lat: float | None
-    lon: float | None
-    status: str
-    merged_into_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """The sessions of the period recorded at one place (village and communes of both structures), summed."""
-
-    village_code: str | None
-    commune_code: str | None
-    old_commune_code: str | None
-    old_district_code: str | None
-    sessions: int
-    participants: int
-    women: int
-    ethnic: int
-    requests_received: int
-    requests_accepted: int
-
-
-def _rows(session: Session, query: Executable) -> Sequence[Any]:
-    """The plain rows (tuples) of a query of columns, in the session's transaction."""
-    return session.connection().execute(query).all()
-
-
-def _villages(session: Session) -> list[_VillageRef]:
-    """Every registry village, read as plain columns (the registry may hold tens of thousands)."""
-    columns = (Village.id, Village.code, Village.name, Village.commune_code, Village.old_commune_code,
-               Village.lat, Village.lon, Village.status, Village.merged_into_id)  # fmt: skip
-    query = select_columns(*(col(c) for c in columns))
-    return [_VillageRef(*row) for row in _rows(session, query)]
-
-
-def _survivors(registry: dict[str, _VillageRef]) -> dict[str, str]:
-    """Every village code mapped to its survivor's code, following chains of merges (and stopping at a cycle)."""
-    by_id = {v.id: v for v in registry.values()}
-    survivors = {}
-    for village in registry.values():
-        current, seen = village, {village.id}
-        while current.status == "merged" and current.merged_into_id is not None:
-            target = by_id.get(current.merged_into_id)
-            if target is None or target.id in seen:
-                break
-            seen.add(target.id)
-            current = target
-        survivors[village.code] = current.code
-    return survivors
-
-
-def _period_groups(session: Session, start: date, end: date) -> list[_Group]:
-    """The sessions of [start, end] grouped by place and summed in SQL (a range of the session_date index)."""
-
-    def total(column: Any) -> Any:
-        return func.coalesce(func.sum(func.coalesce(column, 0)), 0)
-
-    places = [col(c) for c in (SessionFact.village_code, SessionFact.commune_code, SessionFact.old_commune_code,
-                               SessionFact.old_district_code)]  # fmt: skip
-    query = (
-        select_columns(
-            *places,
-            func.count(),
-            total(SessionFact.participants_total),
-            total(SessionFact.participants_women),
-            total(SessionFact.participants_ethnic),
-            total(SessionFact.requests_received),
-            total(SessionFact.requests_accepted),
-        )
-        .where(col(SessionFact.session_date) >= start, col(SessionFact.session_date) <= end)
-        .group_by(*places)
-    )
-    return [_Group(*row) for row in _rows(session, query)]
-
-
-# The place columns whose latest session date a structure's rows show, with the level of the row.
-LATEST_COLUMNS = {
-    "new": (("village", "village_code"), ("commune", "commune_code")),
-    "old": (("village", "village_code"), ("commune", "old_commune_code"), ("district", "old_district_code")),
-}
-
-
-def _latest(session: Session, scheme: str, end: date, survivors: dict[str, str]) -> dict[tuple[str, str], date]:
-    """Each place's latest session on or before end ("last reached", any period); a merged village's for its survivor.
-
-    Per place column, a walk over the (column, session_date) index: the next code (one seek), then its latest date
-    up to end (one seek), so the cost follows the number of places, not of sessions. Both databases run it as index
-    seeks (a recursive CTE emulating a loose index scan)."""
-    last: dict[tuple[str, str], date] = {}
-    for level, name in LATEST_COLUMNS[scheme]:
-        for code, day in _rows(session, _latest_query(name, end)):
-            key = (level, survivors.get(code, code) if level == "village" else code)
-            if day is not None and (key not in last or day > last[key]):
-                last[key] = day
-    return last
-
-
-def _latest_query(name: str, end: date) -> Executable:
-    """code, latest session date up to end: one row per distinct non-null value of session_fact.<name>."""
-    fact = SessionFact.__table__.alias("fact")  # type: ignore[attr-defined]
-    column = fact.c[name]
-    first = select_columns(func.min(column).label("code"))
-    codes = first.cte("codes", recursive=True)
-    following = select_columns(func.min(column)).where(column > codes.c.code).scalar_subquery()
-    codes = codes.union_all(select_columns(following).where(codes.c.code.is_not(None)))
-    latest = (
-        select_columns(func.max(fact.c.session_date))
-        .where(column == codes.c.code, fact.c.session_date <= end)
-        .scalar_subquery()
-    )
-    return select_columns(codes.c.code, latest).where(codes.c.code.is_not(None))
-
-
 def _session_points(
     session: Session, scheme: str, start: date, end: date, communes: set[str], survivors: dict[str, str]
 ) -> list[SessionPoint]:
@@ -428,7 +313,7 @@ def _session_points(
     )  # fmt: skip
     return [
         SessionPoint(record, day, lat, lon, new_commune, survivors.get(village or "", village), participants)
-        for record, day, lat, lon, new_commune, village, participants, area_commune in _rows(session, query)
+        for record, day, lat, lon, new_commune, village, participants, area_commune in plain_rows(session, query)
         if area_commune in communes
     ]
 
@@ -457,11 +342,11 @@ def _people(
     def keys(village: str | None, commune: str | None, old_commune: str | None, district: str | None) -> Any:
         return _keys(scheme, commune, old_commune, district, survivors.get(village or "", village))
 
-    for village, commune, old_commune, district, number in _rows(session, people):
+    for village, commune, old_commune, district, number in plain_rows(session, people):
         for key in keys(village, commune, old_commune, district):
             counts = by_key[key]
             counts.people = int(counts.people) + number
-    for village, commune, old_commune, district, category, number in _rows(session, ticked):
+    for village, commune, old_commune, district, category, number in plain_rows(session, ticked):
         for key in keys(village, commune, old_commune, district):
             counts = by_key[key]
             counts.categories[category] = int(counts.categories.get(category, 0)) + number

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import Table, and_, bindparam, func, insert, update
+from sqlalchemy import Table, and_, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from forms.xform import local, read_xform
+from server import submission_refusals as refusals
 from server.app_users import require_form_access
 from server.db import writer_turn
 from server.errors import BadRequest, Conflict, NotFound
@@ -163,22 +164,22 @@ def _refuse_early(session: Session, form: Form, instance: Instance, xml_sha256: 
     existing = _def_by_instance(session, form, instance.instance_id)
     if existing is not None:
         if existing.xml_sha256 != xml_sha256:
-            raise _other_xml()
+            raise refusals.other_xml()
         if not existing.current:
-            raise _replaced()
+            raise refusals.replaced()
         return False
     if not instance.deprecated_id:
         return True
     old = _def_by_instance(session, form, instance.deprecated_id)
     if old is None:
-        raise _unknown_original(instance.deprecated_id)
+        raise refusals.unknown_original(instance.deprecated_id)
     if not old.current:
         # Replaced since the first look: by this very edit, sent twice at once (a resend), or by another one.
         stored = _def_by_instance(session, form, instance.instance_id)
         if stored is None:
-            raise _already_edited()
+            raise refusals.already_edited()
         if stored.xml_sha256 != xml_sha256:
-            raise _other_xml()
+            raise refusals.other_xml()
     return False
 
 
@@ -252,9 +253,9 @@ def _create(session: Session, c: _Context) -> Received:
 def _resend(session: Session, c: _Context, existing: SubmissionDef) -> Received:
     """Same instanceID again: identical XML fills in attachments (split upload, resend); other XML is refused."""
     if existing.xml_sha256 != c.xml.sha256:
-        raise _other_xml()
+        raise refusals.other_xml()
     if not existing.current:
-        raise _replaced()
+        raise refusals.replaced()
     rows = _attachments(session, existing)
     changed = []
     for row in rows:
@@ -275,7 +276,7 @@ def _edit(session: Session, c: _Context) -> Received:
     """A deprecatedID makes this XML the new current version of an earlier submission."""
     old = _def_by_instance(session, c.form, c.instance.deprecated_id or "")
     if old is None:
-        raise _unknown_original(c.instance.deprecated_id or "")
+        raise refusals.unknown_original(c.instance.deprecated_id or "")
     if not old.current:
         return _edited_meanwhile(session, c)
     submission = session.get(Submission, old.submission_id)
@@ -318,41 +319,7 @@ def _edited_meanwhile(session: Session, c: _Context) -> Received:
     stored = _def_by_instance(session, c.form, c.instance.instance_id)
     if stored is not None:
         return _resend(session, c, stored)
-    raise _already_edited()
-
-
-def _other_xml() -> Conflict:
-    return Conflict(
-        "Máy chủ đã có một phiếu cùng mã (instanceID) nhưng nội dung khác. Phiếu này không được lưu; "
-        "hãy báo điều phối viên.",
-        "A submission already exists with this ID, but with different XML. Resubmissions to attach "
-        "additional multimedia must resubmit an identical xml_submission_file.",
-        code="409.1",
-    )
-
-
-def _replaced() -> Conflict:
-    return Conflict(
-        "Phiếu này đã được sửa và gửi lại bằng một bản mới; bản cũ không nhận thêm.",
-        "This submission has been edited since; its older version cannot be resubmitted.",
-        code="409.9",
-    )
-
-
-def _unknown_original(deprecated_id: str) -> NotFound:
-    return NotFound(
-        "Không tìm thấy phiếu gốc mà phiếu sửa này thay thế.",
-        f"The submission being edited ({deprecated_id[:300]}) does not exist.",
-        code="404.5",
-    )
-
-
-def _already_edited() -> Conflict:
-    return Conflict(
-        "Phiếu gốc đã được sửa bởi một bản khác; hãy tải bản mới nhất trước khi sửa.",
-        "The submission being edited has already been replaced by another edit.",
-        code="409.9",
-    )
+    raise refusals.already_edited()
 
 
 def _def_values(c: _Context, submission_id: int, now: datetime) -> dict[str, object]:
@@ -427,51 +394,3 @@ def _attachments(session: Session, submission_def: SubmissionDef) -> list[Submis
             .order_by(SubmissionAttachment.id)  # type: ignore[arg-type]
         ).all()
     )
-
-
-def count_submissions(session: Session, xml_form_id: str | None = None) -> int:
-    """How many submissions are stored (each counted once, however many times it was sent or edited)."""
-    query = select(func.count()).select_from(Submission)
-    if xml_form_id is not None:
-        query = query.join(Form, Form.id == Submission.form_id).where(Form.xml_form_id == xml_form_id)  # type: ignore[arg-type]
-    return int(session.exec(query).one())
-
-
-def counts_by_form(session: Session) -> dict[str, int]:
-    """Submissions stored per form id."""
-    rows = session.exec(
-        select(Form.xml_form_id, func.count(col(Submission.id)))
-        .join(Submission, col(Submission.form_id) == col(Form.id))
-        .group_by(col(Form.xml_form_id))
-    ).all()
-    return {form_id: int(count) for form_id, count in rows}
-
-
-REVIEW_STATES = ("received", "hasIssues", "approved", "rejected")
-
-
-def set_review(*, session: Session, submission_id: int, state: str, comment: str, actor: str) -> Submission:
-    """Set a submission's review state with a comment; audited."""
-    if state not in REVIEW_STATES:
-        raise ValueError(f"review state is one of {', '.join(REVIEW_STATES)}")
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound(f"Không có phiếu {submission_id}.", f"No submission {submission_id}.")
-    before = submission.review_state
-    submission.review_state = None if state == "received" else state
-    session.add(submission)
-    session.add(
-        Audit(action="submission.update", actor=actor, subject=f"submission:{submission_id}",
-              details=json.dumps({"reviewState": state, "before": before, "comment": comment[:2000]},
-                                 ensure_ascii=False))
-    )  # fmt: skip
-    session.commit()
-    session.refresh(submission)
-    return submission
-
-
-def current_def(session: Session, submission_id: int) -> SubmissionDef | None:
-    """The current version of a submission."""
-    return session.exec(
-        select(SubmissionDef).where(SubmissionDef.submission_id == submission_id, col(SubmissionDef.current).is_(True))
-    ).first()

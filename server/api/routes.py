@@ -17,7 +17,7 @@ from server.deps import SessionDep
 from server.errors import Forbidden, TgplError
 from server.gps_check import gps_flags
 from server.models import WebUser
-from server.submissions import counts_by_form
+from server.submission_queries import counts_by_form
 from server.web_users import user_by_api_token
 
 bearer = HTTPBearer(auto_error=False)

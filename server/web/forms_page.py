@@ -19,7 +19,7 @@ from server.errors import TgplError, TooLarge
 from server.models import WebUser
 from server.publish import list_forms, publish_xform, set_state
 from server.storage import BlobStore
-from server.submissions import counts_by_form
+from server.submission_queries import counts_by_form
 from server.web.security import Admin, WholeProvince, verify_csrf
 from server.web.templating import page
 

@@ -26,8 +26,8 @@ from server.models import (
     Form as FormRow,
 )
 from server.publish import list_forms
+from server.submission_queries import REVIEW_STATES, current_def, set_review
 from server.submission_view import answers
-from server.submissions import REVIEW_STATES, current_def, set_review
 from server.web.security import Staff, lang_of, verify_csrf
 from server.web.templating import page
 

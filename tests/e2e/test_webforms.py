@@ -19,7 +19,7 @@ from server.cli.setup import builtin_forms
 from server.gazetteer import villages as registry
 from server.models import PersonCategory, PersonFact, SessionFact, SubmissionAttachment, Village
 from server.publish import publish_xform
-from server.submissions import count_submissions
+from server.submission_queries import count_submissions
 from tests.conftest import Live, need
 
 HARNESS = Path(__file__).resolve().parents[1] / "webforms"

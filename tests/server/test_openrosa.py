@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from server.app_users import create_app_user, revoke
 from server.models import Submission, SubmissionAttachment, SubmissionDef
 from server.publish import publish_xform, set_state
-from server.submissions import count_submissions
+from server.submission_queries import count_submissions
 from tests.collect_client import Attachment, CollectClient, instance_xml
 from tests.conftest import DEMO_MEDIA, Phone, built_demo, simple_form
 

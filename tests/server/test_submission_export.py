@@ -19,7 +19,8 @@ from server.cli.setup import BUILTIN_FORMS
 from server.publish import get_form, publish_xform
 from server.storage import BlobStore
 from server.submission_export import ExportFilter, export_submissions, export_xform, media_of
-from server.submissions import Part, receive, set_review
+from server.submission_queries import set_review
+from server.submissions import Part, receive
 from tests.instances import fill
 
 JPEG = b"\xff\xd8\xff\xe0" + b"p" * 500
