@@ -11,7 +11,6 @@ import argparse
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ if str(ROOT) not in sys.path:
 from coverage_data import LAST_DAY, PROVINCE, Truth, load_province, populate  # noqa: E402
 
 from tests.databases import postgres_schema  # noqa: E402
+from tests.tgpl_server import free_port  # noqa: E402
 
 DEFAULT_COUNT = 1_000_000
 DEFAULT_VILLAGES = 10_000
@@ -185,13 +185,6 @@ def publish_forms(settings: Settings, engine: Engine, count: int) -> str:
             publish_xform(session=session, store=store, xform=xform, media={}, actor="bench")
         _user, token = create_app_user(session=session, name="Máy đo formList")
     return token
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

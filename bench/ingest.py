@@ -46,6 +46,7 @@ from server.cli.setup import BUILTIN_FORMS  # noqa: E402
 from server.config import Settings  # noqa: E402
 from tests.databases import postgres_schema  # noqa: E402
 from tests.instances import fill  # noqa: E402
+from tests.tgpl_server import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PHOTO_BYTES = 200_000
@@ -162,13 +163,6 @@ def percentile_ms(values: Sequence[float], percent: float) -> float:
         return 0.0
     ordered = sorted(values)
     return round(ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1] * 1000, 1)
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

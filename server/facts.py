@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from xml.etree.ElementTree import Element
 
-from sqlalchemy import Table, delete, insert
-from sqlmodel import Session, select
+from sqlalchemy import Table, bindparam, delete, insert
+from sqlmodel import Session, col, select
 
 from server.errors import TgplError
 from server.gazetteer.media import NOT_LISTED
@@ -130,6 +130,9 @@ def _place_values(place: PlaceCodes) -> dict[str, object]:
     }
 
 
+VILLAGE_BY_CODE = select(Village).where(col(Village.code) == bindparam("code"))  # built once: most sessions name one
+
+
 def _place(session: Session, owner: Owner, root: Element) -> PlaceCodes:
     """The record's place; a 'not in the list' village becomes (or updates) this submission's proposal."""
     commune = field_text(root, "commune")
@@ -138,7 +141,7 @@ def _place(session: Session, owner: Owner, root: Element) -> PlaceCodes:
     if chosen == NOT_LISTED and commune:
         village = _proposal(session, owner, commune, root)
     elif chosen:
-        village = session.exec(select(Village).where(Village.code == chosen)).first()
+        village = session.exec(VILLAGE_BY_CODE, params={"code": chosen}).first()
     return place_codes(session, commune_code=commune, village=village)
 
 

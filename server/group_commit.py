@@ -29,7 +29,6 @@ class _WalSync:
         self.finished = 0  # commits that have returned from sqlite3's commit()
         self.durable = 0  # every commit numbered up to this one is on disk
         self.syncing = False
-        self.fsyncs = 0  # how many fsyncs were made: what grouping saved
 
     def finish(self) -> int:
         """Count a commit that has just returned from sqlite3; its number, to wait on."""
@@ -54,7 +53,6 @@ class _WalSync:
                     self.syncing = False
                     self.ready.notify_all()
                 self.durable = max(self.durable, covered)
-                self.fsyncs += 1
 
 
 def fsync_file(path: str) -> None:
