@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.storage import BlobStore
+from server.core.storage import BlobStore
 
 OK = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<OpenRosaResponse xmlns="http://openrosa.org/http/response">'
@@ -41,7 +41,7 @@ HEADERS = {"X-OpenRosa-Version": "1.0", "X-OpenRosa-Accept-Content-Length": "100
 
 def sqlite_writer(path: Path) -> Callable[[str, int], None]:
     """One connection per thread, WAL and synchronous=FULL, one committed row per call; writers take turns on a
-    lock and a lock file, as tgpl's do (server.db.writer_turn), rather than sleep-polling on SQLite's lock."""
+    lock and a lock file, as tgpl's do (server.core.db.writer_turn), rather than sleep-polling on SQLite's lock."""
     local = threading.local()
     turn = threading.Lock()
     lock_file = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)

@@ -29,12 +29,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from maps import page_html
-from server.app_users import create_app_user
-from server.config import Settings
-from server.coverage import Coverage, coverage
-from server.db import make_engine, migrate
-from server.publish import publish_xform, set_state
-from server.storage import BlobStore
+from server.accounts.app_users import create_app_user
+from server.core.config import Settings
+from server.core.db import make_engine, migrate
+from server.core.storage import BlobStore
+from server.places.coverage import Coverage, coverage
+from server.publishing.forms import publish_xform, set_state
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -17,9 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, insert, text
 from sqlmodel import Session, select
 
-from server.gazetteer.load import load_gazetteer
-from server.gazetteer.names import name_key
-from server.models import (
+from server.core.models import (
     AppUser,
     Form,
     FormVersion,
@@ -32,6 +30,8 @@ from server.models import (
     SubmissionDef,
     Village,
 )
+from server.places.load import load_gazetteer
+from server.places.names import name_key
 
 PROVINCE = "06"  # Bắc Kạn, pre-2025 code
 FIRST_DAY = date(2021, 1, 1)  # sessions are spread evenly over these days

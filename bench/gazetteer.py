@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.config import Settings
-from server.db import make_engine, migrate
-from server.gazetteer.load import load_gazetteer
-from server.gazetteer.media import communes_csv, villages_csv
-from server.gazetteer.search import search
+from server.core.config import Settings
+from server.core.db import make_engine, migrate
+from server.places.load import load_gazetteer
+from server.places.media import communes_csv, villages_csv
+from server.places.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
 
 from forms.build import build_xlsform  # noqa: E402
 from server.cli.setup import BUILTIN_FORMS  # noqa: E402
-from server.config import Settings  # noqa: E402
+from server.core.config import Settings  # noqa: E402
 from tests.databases import postgres_schema  # noqa: E402
 from tests.instances import fill  # noqa: E402
 from tests.tgpl_server import free_port  # noqa: E402

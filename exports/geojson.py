@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.coverage import Coverage
+from server.places.coverage import Coverage
 
 
 def villages_geojson(cov: Coverage) -> dict[str, Any]:

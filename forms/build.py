@@ -11,7 +11,7 @@ from pyxform.errors import PyXFormError
 from pyxform.validators.odk_validate import ODKValidateError, check_xform
 from pyxform.xls2xform import convert
 
-from server.errors import FormInvalid
+from server.core.errors import FormInvalid
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from itertools import islice
 
 from defusedxml import ElementTree
 
-from server.errors import FormInvalid, TooLarge
+from server.core.errors import FormInvalid, TooLarge
 
 MAX_ENTRIES = 1000
 MAX_EXPANDED = 100 * 1024 * 1024  # what the zip may expand to (a real XLSForm is well under 5 MB)

@@ -8,7 +8,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from server.errors import FormInvalid
+from server.core.errors import FormInvalid
 
 XFORMS_NS = "http://www.w3.org/2002/xforms"
 MEDIA_REF = re.compile(r"^jr://(?:images|audio|video|file|file-csv)/(?P<name>[^/]+)$")

@@ -23,7 +23,7 @@ from maps.style import (
     RECENT_DAYS,
     recency,
 )
-from server.coverage import Coverage, PlaceRow
+from server.places.coverage import Coverage, PlaceRow
 
 BAC_KAN = (22.15, 105.83)  # where an empty map opens
 Point = tuple[float, float]

@@ -17,7 +17,7 @@ from maps.elements import TextMacroElement
 from maps.labels import labels
 from maps.popups import PLACE_FIELDS, SESSION_FIELDS, field_labels, place_values, session_values
 from maps.style import SESSION_COLOUR, VILLAGE_BORDER, VILLAGE_NOT_REACHED, VILLAGE_REACHED
-from server.coverage import PlaceRow, SessionPoint
+from server.places.coverage import PlaceRow, SessionPoint
 
 DECIMALS = 5  # about a metre: more than a phone's GPS gives, and every digit is repeated 10,000 times
 VILLAGE_MARK = {"radius": 5, "color": VILLAGE_BORDER, "weight": 1.5, "fill": True, "fillOpacity": 1.0}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from maps.labels import format_date, labels
-from server.coverage import PlaceRow, SessionPoint
+from server.places.coverage import PlaceRow, SessionPoint
 
 PLACE_FIELDS = ("sessions", "last_session", "days_since", "participants", "requests")
 SESSION_FIELDS = ("date", "participants", "record")

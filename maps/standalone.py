@@ -11,7 +11,7 @@ from branca.element import Element
 
 from maps.assets import SCRIPTS, STYLESHEETS, asset_files
 from maps.coverage_map import draw_map, figure_of
-from server.coverage import Coverage
+from server.places.coverage import Coverage
 
 _CSS_URL = re.compile(r"url\((['\"]?)(images/[\w.-]+\.png)\1\)")
 _SOURCE_MAP = re.compile(r"^\s*//# sourceMappingURL=.*$", re.MULTILINE)

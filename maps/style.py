@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.coverage import PlaceRow
+from server.places.coverage import PlaceRow
 
 RECENT_DAYS = 90  # a commune last reached within this many days is "recent" unless the coverage sets stale_days
 

@@ -1,1 +1,1 @@
-"""tgpl server: OpenRosa for phones, the store, and the services behind them."""
+"""tgpl server: core ← services (accounts, places, publishing, submissions) ← transports (openrosa, web, api, cli)."""

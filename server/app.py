@@ -11,10 +11,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from server import error_handlers
 from server.api.routes import router as api_router
-from server.config import Settings
-from server.db import make_engine, require_migrated
+from server.core.config import Settings
+from server.core.db import make_engine, require_migrated
+from server.core.storage import BlobStore
 from server.openrosa.routes import router as openrosa_router
-from server.storage import BlobStore
 from server.web import (
     auth_pages,
     collaborators,

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from server.config import Settings
-from server.storage import BlobStore
+from server.core.config import Settings
+from server.core.storage import BlobStore
 
 
 # The dependencies that only read app.state are coroutines: FastAPI runs a plain `def` dependency in the thread

@@ -10,9 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
-from server.config import Settings
-from server.errors import BadRequest, MethodNotAllowed, NotFound, TgplError
-from server.logs import mask_tokens
+from server.core.config import Settings
+from server.core.errors import BadRequest, MethodNotAllowed, NotFound, TgplError
+from server.core.logs import mask_tokens
 from server.openrosa.responses import message_xml, xml_response
 from server.web.security import LoginRequired, lang_of
 from server.web.templating import page

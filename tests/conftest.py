@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from forms.build import BuiltForm, build_xlsform, java_available
+from server.accounts.app_users import create_app_user
 from server.app import create_app
-from server.app_users import create_app_user
-from server.config import Settings
-from server.db import make_engine, migrate
-from server.gazetteer.load import load_gazetteer
-from server.publish import publish_xform
-from server.storage import BlobStore
+from server.core.config import Settings
+from server.core.db import make_engine, migrate
+from server.core.storage import BlobStore
+from server.places.load import load_gazetteer
+from server.publishing.forms import publish_xform
 from tests.collect_client import CollectClient
 from tests.databases import postgres_schema
 from tests.live_server import serve_in_thread

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from sqlalchemy import text
 
-from server.config import Settings
-from server.db import make_engine
+from server.core.config import Settings
+from server.core.db import make_engine
 
 
 @contextmanager

@@ -10,15 +10,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel
 
-from server.areas import user_communes, visible_villages
-from server.coverage import report as coverage_report
-from server.coverage_access import parse_query, user_coverage
+from server.accounts.web_users import user_by_api_token
+from server.core.errors import Forbidden, TgplError
+from server.core.models import WebUser
 from server.deps import SessionDep
-from server.errors import Forbidden, TgplError
-from server.gps_check import gps_flags
-from server.models import WebUser
-from server.submission_queries import counts_by_form
-from server.web_users import user_by_api_token
+from server.places.areas import user_communes, visible_villages
+from server.places.coverage import report as coverage_report
+from server.places.coverage_access import parse_query, user_coverage
+from server.places.gps_check import gps_flags
+from server.submissions.queries import counts_by_form
 
 bearer = HTTPBearer(auto_error=False)
 

@@ -8,8 +8,8 @@ from server.cli import app_users, export, forms, gazetteer, report, setup, users
 from server.cli.context import JsonOption, context, emit, fail
 from server.cli.coverage import coverage_command
 from server.cli.map import map_command
-from server.errors import TgplError
-from server.submission_queries import count_submissions
+from server.core.errors import TgplError
+from server.submissions.queries import count_submissions
 
 app = typer.Typer(help="tgpl: field data for mobile legal aid.", no_args_is_help=True, add_completion=False)
 app.command("init")(setup.init)

@@ -6,11 +6,11 @@ import dataclasses
 
 import typer
 
-from server.app_users import list_app_users
-from server.app_users import revoke as revoke_app_user
+from server.accounts.app_users import list_app_users
+from server.accounts.app_users import revoke as revoke_app_user
+from server.accounts.collect_qr import terminal_text
 from server.cli.context import JsonOption, app_user_with_qr, context, emit, fail, forget_collect_files
-from server.collect_qr import terminal_text
-from server.errors import TgplError
+from server.core.errors import TgplError
 
 app = typer.Typer(help="Create, list and revoke app users (collaborators' phones).", no_args_is_help=True)
 

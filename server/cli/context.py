@@ -16,14 +16,14 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from server.app_users import create_app_user
-from server.collect_qr import collect_settings, encode_settings, write_png
-from server.config import Settings
-from server.db import make_engine, require_migrated
-from server.errors import TgplError
-from server.network import phone_base_url
-from server.publish import Published, publish_xform
-from server.storage import BlobStore
+from server.accounts.app_users import create_app_user
+from server.accounts.collect_qr import collect_settings, encode_settings, write_png
+from server.accounts.network import phone_base_url
+from server.core.config import Settings
+from server.core.db import make_engine, require_migrated
+from server.core.errors import TgplError
+from server.core.storage import BlobStore
+from server.publishing.forms import Published, publish_xform
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 

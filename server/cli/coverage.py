@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from server.cli.context import JsonOption, context, emit, fail, parse_period_days
-from server.coverage import coverage as compute
-from server.coverage import report as coverage_report
-from server.errors import TgplError
-from server.gps_check import gps_flags
+from server.core.errors import TgplError
+from server.places.coverage import coverage as compute
+from server.places.coverage import report as coverage_report
+from server.places.gps_check import gps_flags
 
 FromOption = typer.Option(..., "--from", help="First day of the period (YYYY-MM-DD).")
 ToOption = typer.Option(..., "--to", help="Last day of the period (YYYY-MM-DD).")

@@ -11,12 +11,12 @@ from sqlmodel import Session
 from exports import write_csv_zip
 from exports.geojson import sessions_geojson, villages_geojson
 from exports.xlsx_export import write_xlsx
-from server.areas import new_communes
 from server.cli.context import JsonOption, context, emit, fail, parse_day, parse_period_days
-from server.coverage import coverage
-from server.errors import TgplError
-from server.publish import get_form
-from server.submission_export import (
+from server.core.errors import TgplError
+from server.places.areas import new_communes
+from server.places.coverage import coverage
+from server.publishing.forms import get_form
+from server.submissions.export import (
     ExportFilter,
     count,
     deidentified_fields,

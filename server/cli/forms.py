@@ -8,8 +8,8 @@ import typer
 
 from forms.codebook import build_codebook, to_csv, to_markdown
 from server.cli.context import JsonOption, context, emit, fail, publish_xlsform
-from server.errors import TgplError
-from server.publish import current_version, get_form, list_forms, set_state
+from server.core.errors import TgplError
+from server.publishing.forms import current_version, get_form, list_forms, set_state
 
 app = typer.Typer(help="Publish, list and close forms.", no_args_is_help=True)
 

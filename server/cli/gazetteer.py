@@ -10,11 +10,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from server.cli.context import JsonOption, context, emit, fail
-from server.errors import TgplError
-from server.gazetteer.geo import load_boundaries
-from server.gazetteer.load import load_gazetteer
-from server.gazetteer.search import search as search_places
-from server.models import Place, Village
+from server.core.errors import TgplError
+from server.core.models import Place, Village
+from server.places.geo import load_boundaries
+from server.places.load import load_gazetteer
+from server.places.search import search as search_places
 
 app = typer.Typer(help="Official administrative units (pre-2025 and 2025 structures).", no_args_is_help=True)
 

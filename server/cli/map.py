@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from server.cli.context import JsonOption, context, emit, fail, parse_period_days
-from server.coverage import coverage
-from server.errors import TgplError
+from server.core.errors import TgplError
+from server.places.coverage import coverage
 
 
 def map_command(

@@ -8,9 +8,9 @@ import typer
 
 from exports.report_files import Report, report_csv, report_xlsx
 from server.cli.context import JsonOption, context, emit, fail
-from server.errors import TgplError
-from server.periods import RULES, Period, parse_period
-from server.reports import bieu24, bieu25, directive_review
+from server.core.errors import TgplError
+from server.core.periods import RULES, Period, parse_period
+from server.places.reports import bieu24, bieu25, directive_review
 
 app = typer.Typer(help="Periodic reports.", no_args_is_help=True)
 

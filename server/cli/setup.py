@@ -9,8 +9,9 @@ import typer
 import uvicorn
 from sqlmodel import Session, select
 
-from server import logs
-from server.app_users import hash_token
+from server.accounts.app_users import hash_token
+from server.accounts.collect_qr import terminal_text
+from server.accounts.web_users import ensure_admin
 from server.cli.context import (
     Context,
     JsonOption,
@@ -22,13 +23,12 @@ from server.cli.context import (
     publish_xlsform,
     saved_token,
 )
-from server.collect_qr import terminal_text
-from server.config import Settings
-from server.db import migrate
-from server.errors import TgplError
-from server.gazetteer.load import load_gazetteer
-from server.models import AppUser
-from server.web_users import ensure_admin
+from server.core import logs
+from server.core.config import Settings
+from server.core.db import migrate
+from server.core.errors import TgplError
+from server.core.models import AppUser
+from server.places.load import load_gazetteer
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -6,9 +6,9 @@ import secrets
 
 import typer
 
+from server.accounts.web_users import ROLES, create_web_user, new_api_token
 from server.cli.context import JsonOption, context, emit, fail
-from server.errors import TgplError
-from server.web_users import ROLES, create_web_user, new_api_token
+from server.core.errors import TgplError
 
 app = typer.Typer(help="Web users: admins, coordinators, viewers.", no_args_is_help=True)
 

@@ -9,10 +9,10 @@ import typer
 from sqlmodel import Session
 
 from server.cli.context import JsonOption, context, emit, fail
-from server.errors import TgplError
-from server.gazetteer import villages as registry
-from server.gazetteer.village_import import import_villages
-from server.models import Village
+from server.core.errors import TgplError
+from server.core.models import Village
+from server.places import villages as registry
+from server.places.village_import import import_villages
 
 app = typer.Typer(help="The village registry: thôn, bản, tổ dân phố.", no_args_is_help=True)
 

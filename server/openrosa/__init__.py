@@ -1,0 +1,1 @@
+"""OpenRosa for phones (transport): form list, manifests, submissions. Imports any layer below."""

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from server.app_users import allowed_form_ids, authenticate, require_form_access
+from server.accounts.app_users import allowed_form_ids, authenticate, require_form_access
+from server.core.errors import BadRequest, NotFound
+from server.core.models import AppUser, Form, FormMedia
 from server.deps import EngineDep, SessionDep, SettingsDep, StoreDep
-from server.errors import BadRequest, NotFound
-from server.models import AppUser, Form, FormMedia
 from server.openrosa.responses import (
     FormListEntry,
     MediaEntry,
@@ -24,8 +24,8 @@ from server.openrosa.responses import (
     xml_response,
 )
 from server.openrosa.upload import read_submission_form, submission_xml
-from server.publish import current_version, get_form, list_forms, media_content
-from server.submissions import Part, receive
+from server.publishing.forms import current_version, get_form, list_forms, media_content
+from server.submissions.receive import Part, receive
 
 router = APIRouter(prefix="/key/{token}", include_in_schema=False)  # OpenRosa, not the JSON API
 

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
-from server.errors import BadRequest, TooLarge
+from server.core.errors import BadRequest, TooLarge
 
 # Collect counts only file bytes against X-OpenRosa-Accept-Content-Length; multipart headers and
 # boundaries (about 200 bytes a part, at most 101 parts a POST) come on top of that.

@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from server.accounts.web_users import sign_in, sign_out_everywhere
+from server.core.errors import Forbidden
 from server.deps import SessionDep
-from server.errors import Forbidden
 from server.web.security import AnyUser, sign_in_session, verify_csrf
 from server.web.templating import page
-from server.web_users import sign_in, sign_out_everywhere
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.app_users import create_app_user, list_app_users, revoke
-from server.collect_qr import collect_settings, encode_settings, write_png
+from server.accounts.app_users import create_app_user, list_app_users, revoke
+from server.accounts.collect_qr import collect_settings, encode_settings, write_png
+from server.core.models import Submission, WebUser
 from server.deps import SessionDep, SettingsDep
-from server.models import Submission, WebUser
-from server.publish import list_forms
+from server.publishing.forms import list_forms
 from server.web.security import WholeProvince, verify_csrf
 from server.web.templating import page
 

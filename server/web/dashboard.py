@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from server.areas import user_communes
-from server.coverage_access import parse_query, user_coverage
 from server.deps import SessionDep
-from server.gps_check import gps_flags
+from server.places.areas import user_communes
+from server.places.coverage_access import parse_query, user_coverage
+from server.places.gps_check import gps_flags
 from server.web.security import AnyUser, lang_of
 from server.web.templating import page
 

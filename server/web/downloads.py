@@ -12,13 +12,13 @@ from exports.byte_stream import stream_writes
 from exports.report_files import report_csv, report_xlsx
 from exports.xlsx_export import write_xlsx
 from forms.codebook import build_codebook, to_markdown
-from server.areas import user_communes
+from server.core.errors import BadRequest, NotFound
+from server.core.periods import parse_period
 from server.deps import EngineDep, SessionDep, StoreDep
-from server.errors import BadRequest, NotFound
-from server.periods import parse_period
-from server.publish import current_version, get_form, list_forms
-from server.reports import bieu24, bieu25, directive_review
-from server.submission_export import (
+from server.places.areas import user_communes
+from server.places.reports import bieu24, bieu25, directive_review
+from server.publishing.forms import current_version, get_form, list_forms
+from server.submissions.export import (
     ExportFilter,
     csv_zip_writer,
     deidentified_fields,

@@ -14,12 +14,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from forms.build import build_xlsform
 from forms.workbook import check_workbook
+from server.core.errors import TgplError, TooLarge
+from server.core.models import WebUser
+from server.core.storage import BlobStore
 from server.deps import EngineDep, SessionDep, StoreDep
-from server.errors import TgplError, TooLarge
-from server.models import WebUser
-from server.publish import list_forms, publish_xform, set_state
-from server.storage import BlobStore
-from server.submission_queries import counts_by_form
+from server.publishing.forms import list_forms, publish_xform, set_state
+from server.submissions.queries import counts_by_form
 from server.web.security import Admin, WholeProvince, verify_csrf
 from server.web.templating import page
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from maps import asset_files, page_html
-from server.coverage_access import parse_query, user_coverage
+from server.core.errors import NotFound
 from server.deps import SessionDep
-from server.errors import NotFound
+from server.places.coverage_access import parse_query, user_coverage
 from server.web.security import AnyUser, lang_of
 from server.web.templating import PAGE_HEADERS
 

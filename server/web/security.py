@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from server.config import Settings
+from server.core.config import Settings
+from server.core.errors import Forbidden
+from server.core.models import WebUser
 from server.deps import SessionDep
-from server.errors import Forbidden
-from server.models import WebUser
 
 SESSION_COOKIE = "tgpl_session"
 SESSION_SECONDS = 12 * 3600

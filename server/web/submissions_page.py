@@ -9,11 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from server.app_users import list_app_users
-from server.areas import user_communes
-from server.deps import SessionDep, StoreDep
-from server.errors import BadRequest, Forbidden, NotFound
-from server.models import (
+from server.accounts.app_users import list_app_users
+from server.core.errors import BadRequest, Forbidden, NotFound
+from server.core.models import (
     AppUser,
     PersonFact,
     SessionFact,
@@ -22,12 +20,14 @@ from server.models import (
     SubmissionDef,
     WebUser,
 )
-from server.models import (
+from server.core.models import (
     Form as FormRow,
 )
-from server.publish import list_forms
-from server.submission_queries import REVIEW_STATES, current_def, set_review
-from server.submission_view import answers
+from server.deps import SessionDep, StoreDep
+from server.places.areas import user_communes
+from server.publishing.forms import list_forms
+from server.submissions.queries import REVIEW_STATES, current_def, set_review
+from server.submissions.view import answers
 from server.web.security import Staff, lang_of, verify_csrf
 from server.web.templating import page
 

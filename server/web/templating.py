@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from server.models import WebUser
+from server.core.models import WebUser
 from server.web.i18n import translate
 from server.web.security import csrf_token, lang_of
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from server.areas import user_communes, visible_villages
+from server.core.errors import Forbidden
+from server.core.models import Place, Village, WebUser
 from server.deps import SessionDep, SettingsDep
-from server.errors import Forbidden
-from server.gazetteer import villages as registry
-from server.models import Place, Village, WebUser
+from server.places import villages as registry
+from server.places.areas import user_communes, visible_villages
 from server.web.security import Staff, verify_csrf
 from server.web.templating import page
 

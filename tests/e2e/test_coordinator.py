@@ -15,12 +15,12 @@ from sqlmodel import Session
 
 from forms.build import build_xlsform
 from maps.style import RECENCY_COLOURS, VILLAGE_NOT_REACHED, VILLAGE_REACHED
-from server.app_users import create_app_user
+from server.accounts.app_users import create_app_user
+from server.accounts.collect_qr import decode_settings
+from server.accounts.web_users import create_web_user
 from server.cli.setup import builtin_forms
-from server.collect_qr import decode_settings
-from server.gazetteer import villages as registry
-from server.publish import publish_xform
-from server.web_users import create_web_user
+from server.places import villages as registry
+from server.publishing.forms import publish_xform
 from tests.browser import Offline
 from tests.conftest import Live
 from tests.e2e.test_webforms import fill

@@ -14,12 +14,12 @@ import segno
 from sqlmodel import Session, select
 
 from forms.build import build_xlsform
-from server.app_users import create_app_user
+from server.accounts.app_users import create_app_user
 from server.cli.setup import builtin_forms
-from server.gazetteer import villages as registry
-from server.models import PersonCategory, PersonFact, SessionFact, SubmissionAttachment, Village
-from server.publish import publish_xform
-from server.submission_queries import count_submissions
+from server.core.models import PersonCategory, PersonFact, SessionFact, SubmissionAttachment, Village
+from server.places import villages as registry
+from server.publishing.forms import publish_xform
+from server.submissions.queries import count_submissions
 from tests.conftest import Live, need
 
 HARNESS = Path(__file__).resolve().parents[1] / "webforms"

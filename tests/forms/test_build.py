@@ -7,8 +7,8 @@ import pytest
 from forms.build import build_xlsform, validate_xform
 from forms.xform import read_xform
 from server.cli.setup import builtin_forms
-from server.errors import FormInvalid
-from server.gazetteer.media import DATASETS
+from server.core.errors import FormInvalid
+from server.places.media import DATASETS
 
 FORM = """
 | survey |

@@ -15,7 +15,7 @@ import pytest
 
 from forms.build import BuiltForm, build_xlsform
 from forms.xform import read_xform
-from server.gazetteer.media import DATASETS
+from server.places.media import DATASETS
 from tests.forms.xform_paths import XForm, isolated
 
 XLSX = Path(__file__).resolve().parents[2] / "forms" / "xlsform" / "tgpl_session.xlsx"

@@ -6,7 +6,7 @@ import pytest
 
 from forms.workbook import MAX_ROWS, check_workbook
 from server.cli.setup import BUILTIN_FORMS
-from server.errors import FormInvalid, TooLarge
+from server.core.errors import FormInvalid, TooLarge
 from tests.hostile.workbooks import form, xlsx
 
 

@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import given
 from sqlmodel import Session
 
-from server.gazetteer import villages as registry
-from server.web_users import create_web_user, new_api_token
+from server.accounts.web_users import create_web_user, new_api_token
+from server.places import villages as registry
 from tests.conftest import Live
 from tests.fuzz.budget import bounded
 

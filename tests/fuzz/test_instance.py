@@ -1,4 +1,4 @@
-"""Properties of the submission instance reader (server/instance.py) over generated XML and arbitrary bytes."""
+"""Properties of the submission instance reader (server/submissions/instance.py) over generated XML and bytes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from defusedxml import ElementTree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.errors import BadRequest
-from server.instance import CONTROL, MAX_ID, binary_values, field_text, parse_instance
+from server.core.errors import BadRequest
+from server.submissions.instance import CONTROL, MAX_ID, binary_values, field_text, parse_instance
 from tests.fuzz.budget import bounded
 
 RESERVED = {"data", "meta", "instanceID", "deprecatedID", "instanceName", "photo", "people", "id_photo"}

@@ -16,7 +16,7 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
-from server.models import SubmissionAttachment, SubmissionDef
+from server.core.models import SubmissionAttachment, SubmissionDef
 from tests.collect_client import instance_xml
 from tests.conftest import Phone
 from tests.fuzz.budget import bounded

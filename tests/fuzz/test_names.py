@@ -1,4 +1,4 @@
-"""Properties of the one normalisation of place names (server/gazetteer/names.py), over generated names."""
+"""Properties of the one normalisation of place names (server/places/names.py), over generated names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from server.gazetteer.names import UNIT_PREFIXES, fold, name_key, nfc, similarity
+from server.places.names import UNIT_PREFIXES, fold, name_key, nfc, similarity
 from tests.fuzz.budget import bounded
 
 TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")  # ngang, huyền, sắc, ngã, hỏi, nặng

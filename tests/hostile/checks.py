@@ -13,7 +13,7 @@ from defusedxml import ElementTree
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-import server.models  # noqa: F401 - registers the tables in SQLModel.metadata
+import server.core.models  # noqa: F401 - registers the tables in SQLModel.metadata
 
 CASES = Path(__file__).parent / "cases"
 RESPONSE_NS = "{http://openrosa.org/http/response}"

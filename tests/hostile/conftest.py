@@ -14,14 +14,14 @@ from functools import cache
 import pytest
 from sqlmodel import Session
 
+from server.accounts.app_users import create_app_user, revoke
+from server.accounts.web_users import create_web_user
 from server.app import create_app
-from server.app_users import create_app_user, revoke
-from server.config import Settings
-from server.db import make_engine, migrate
-from server.gazetteer.load import load_gazetteer
-from server.publish import publish_xform, set_state
-from server.storage import BlobStore
-from server.web_users import create_web_user
+from server.core.config import Settings
+from server.core.db import make_engine, migrate
+from server.core.storage import BlobStore
+from server.places.load import load_gazetteer
+from server.publishing.forms import publish_xform, set_state
 from tests.collect_client import CollectClient
 from tests.conftest import DATABASES, DEMO_MEDIA, PG_URL, Live, Phone, built_demo, simple_form
 from tests.databases import postgres_schema

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from server.app_users import create_app_user
-from server.gazetteer import villages as registry
-from server.models import Submission
-from server.web_users import new_api_token
+from server.accounts.app_users import create_app_user
+from server.accounts.web_users import new_api_token
+from server.core.models import Submission
+from server.places import villages as registry
 from tests.collect_client import CollectClient, instance_xml
 from tests.hostile.checks import Case, json_message, page_text, params
 from tests.hostile.workbooks import form

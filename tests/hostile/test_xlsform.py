@@ -1,5 +1,5 @@
 """Hostile XLSForm uploads on the forms page (POST /forms, an admin's only way in besides `tgpl forms publish`,
-which goes through the same server.publish): each gets a page with a clear message and nothing is published.
+which goes through the same server.publishing.forms): each gets a page with a clear message and nothing is published.
 
 Workbooks are built here with openpyxl (the XLSForm visible as rows) or generated (zip bombs): nothing binary is
 committed."""

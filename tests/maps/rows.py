@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from server.coverage import Counts, Coverage, PlaceRow, SessionPoint
+from server.places.coverage import Counts, Coverage, PlaceRow, SessionPoint
 
 START, END = date(2025, 1, 1), date(2025, 3, 31)
 

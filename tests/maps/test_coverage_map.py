@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from maps import build_map, page_html
-from server.coverage import Coverage
+from server.places.coverage import Coverage
 from tests.maps.folium_html import (
     Popup,
     Shape,
@@ -244,7 +244,7 @@ def test_point_positions_are_rounded_to_about_a_metre() -> None:
 
 
 def test_a_viewers_map_has_no_session_points() -> None:
-    viewer = replace(coverage(), sessions=[])  # server.coverage gives viewers no individual sessions
+    viewer = replace(coverage(), sessions=[])  # server.places.coverage gives viewers no individual sessions
 
     html = page_html(viewer)
 

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from forms.build import BuiltForm, build_xlsform
 from server.cli.setup import BUILTIN_FORMS
-from server.config import Settings
+from server.core.config import Settings
 from tests.cli_runner import tgpl_json
 from tests.collect_client import Attachment, CollectClient
 from tests.instances import fill

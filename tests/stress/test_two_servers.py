@@ -19,12 +19,12 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from forms.build import BuiltForm, build_xlsform
-from server.app_users import create_app_user
+from server.accounts.app_users import create_app_user
 from server.cli.setup import BUILTIN_FORMS
-from server.config import Settings
-from server.db import make_engine
-from server.publish import publish_xform
-from server.storage import BlobStore
+from server.core.config import Settings
+from server.core.db import make_engine
+from server.core.storage import BlobStore
+from server.publishing.forms import publish_xform
 from tests.cli_runner import tgpl_json
 from tests.collect_client import Attachment, CollectClient, instance_xml
 from tests.conftest import DEMO_MEDIA, PG_URL, built_demo, need

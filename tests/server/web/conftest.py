@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from server.web_users import create_web_user
+from server.accounts.web_users import create_web_user
 from tests.conftest import Live
 
 PASSWORD = "mật-khẩu-đủ-dài-1"

@@ -21,14 +21,14 @@ from sqlmodel import Session
 from starlette.routing import Mount
 
 from forms.build import BuiltForm, build_xlsform
+from server.accounts.app_users import create_app_user, revoke
+from server.accounts.web_users import new_api_token
 from server.app import create_app
-from server.app_users import create_app_user, revoke
 from server.cli.setup import BUILTIN_FORMS
-from server.config import Settings
-from server.gazetteer import villages as registry
-from server.publish import publish_xform
-from server.submissions import receive
-from server.web_users import new_api_token
+from server.core.config import Settings
+from server.places import villages as registry
+from server.publishing.forms import publish_xform
+from server.submissions.receive import receive
 from tests.conftest import simple_form
 from tests.instances import fill
 from tests.server.web.conftest import Browser, Web

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session, select
 
-from server.models import Audit
+from server.core.models import Audit
 from tests.server.web.conftest import PASSWORD, Web
 
 

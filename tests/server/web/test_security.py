@@ -7,7 +7,7 @@ import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from server.config import Settings
+from server.core.config import Settings
 from server.web.security import secret_key
 
 

@@ -1,0 +1,1 @@
+"""Core: settings, database, migrations, tables, blob store, errors, logs, periods. Imports no other tgpl layer."""

@@ -1,1 +1,0 @@
-"""The gazetteer: official administrative units (pre-2025 and 2025 structures) and the village registry."""

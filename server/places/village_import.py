@@ -1,0 +1,114 @@
+"""Importing a province's village list from CSV: good rows are kept, bad rows reported with their line number."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from server.core.errors import TgplError
+from server.core.models import Village
+from server.places.names import nfc
+from server.places.villages import add_village, resolve_commune
+
+REQUIRED = ("commune_code", "name")
+OPTIONAL = ("old_commune_code", "lat", "lon", "code", "status")
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an import, line by line."""
+
+    added: list[str] = field(default_factory=list)  # codes of the villages added
+    already: list[str] = field(default_factory=list)  # codes of villages that were already in the registry
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, what is wrong)
+
+
+def import_villages(*, session: Session, data: bytes, source_ref: str, actor: str = "cli") -> ImportReport:
+    """Import villages from UTF-8 CSV (comma, semicolon or tab separated, as Excel writes it) with columns
+    commune_code, name[, old_commune_code, lat, lon, code, status]."""
+    report = ImportReport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        report.errors.append((1, f"the file is not UTF-8 ({error}); save it as 'CSV UTF-8'"))
+        return report
+    if "\x00" in text:
+        report.errors.append((1, "the file holds NUL characters: it is not a text CSV file"))
+        return report
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in reader.fieldnames]
+    if missing:
+        report.errors.append((1, f"missing column(s): {', '.join(missing)}"))
+        return report
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            report.errors.append((reader.line_num, f"unreadable CSV: {error}"))
+            break
+        line = reader.line_num
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue  # a blank line
+        try:
+            code, added = _import_row(session, row, f"{source_ref}:{line}", actor)
+        except (TgplError, ValueError, SQLAlchemyError) as error:
+            session.rollback()
+            message = error.en if isinstance(error, TgplError) else str(error).splitlines()[0]
+            report.errors.append((line, message))
+            continue
+        (report.added if added else report.already).append(code)
+    return report
+
+
+def _import_row(session: Session, row: dict[str, str | None], ref: str, actor: str) -> tuple[str, bool]:
+    values = {k: (row.get(k) or "").strip() for k in (*REQUIRED, *OPTIONAL)}
+    if not values["commune_code"] or not values["name"]:
+        raise ValueError("commune_code and name are required")
+    commune_code, old_code = (_code(values["commune_code"]), _code(values["old_commune_code"]) or None)
+    commune, old = resolve_commune(session, commune_code, old_code)
+    name = nfc(values["name"])
+    if values["code"]:
+        known = session.exec(select(Village).where(Village.code == values["code"])).first()
+        if known is not None and known.commune_code == commune.code and known.name == name:
+            return known.code, False
+    else:
+        # The same village imported again: same commune, same name as written, same pre-2025 commune when known.
+        for known in session.exec(select(Village).where(Village.commune_code == commune.code)).all():
+            if (
+                known.status != "merged"
+                and known.name.casefold() == name.casefold()
+                and old in (None, known.old_commune_code)
+            ):
+                return known.code, False
+    village = add_village(
+        session=session, commune_code=commune.code, old_commune_code=old, name=name,
+        lat=_coordinate(values["lat"], "lat"), lon=_coordinate(values["lon"], "lon"),
+        status=values["status"] or "confirmed", source="import", source_ref=ref, code=values["code"] or None,
+        actor=actor,
+    )  # fmt: skip
+    return village.code, True
+
+
+def _code(value: str) -> str:
+    """Excel drops leading zeros: 1864 means commune 01864."""
+    return value.zfill(5) if value.isdigit() and len(value) < 5 else value
+
+
+def _coordinate(value: str, name: str) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError as error:
+        raise ValueError(f"{name} is not a number: {value!r}") from error

@@ -1,0 +1,1 @@
+"""Submissions: receiving, refusals, instances, facts, reading, review, export. Imports core and other services."""

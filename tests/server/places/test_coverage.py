@@ -1,0 +1,248 @@
+"""Coverage on a synthetic dataset sent as real submissions; the expected figures are computed in the test from
+the same list, independently of the service."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import pytest
+from sqlmodel import Session
+
+from exports.geojson import sessions_geojson, villages_geojson
+from forms.build import BuiltForm, build_xlsform
+from server.accounts.app_users import create_app_user
+from server.cli.setup import BUILTIN_FORMS
+from server.core.models import AppUser
+from server.core.storage import BlobStore
+from server.places import villages as registry
+from server.places.coverage import coverage
+from server.places.gps_check import gps_flags
+from server.publishing.forms import publish_xform
+from server.submissions.receive import receive
+from tests.instances import fill
+
+START, END = date(2026, 1, 1), date(2026, 6, 30)
+# (date, commune, village key, participants, women, ethnic, received, accepted, gps)
+SESSIONS = [
+    ("2026-01-10", "01864", "V1", 40, 20, 35, 3, 1, "22.65 105.67 400 5"),
+    ("2026-02-15", "01864", "V2", 30, 10, 25, 2, 2, "22.66 105.68 400 5"),
+    ("2026-03-01", "01957", "V3", 50, 25, 45, 0, 0, "21.03 105.85 10 5"),  # recorded in Hà Nội: a GPS flag
+    ("2026-03-05", "01864", "V4", 10, 5, 10, 1, 0, "22.65 105.67 400 5"),  # V4 is later merged into V1
+    ("2025-11-20", "01957", "V3", 20, 9, 20, 0, 0, "22.44 105.98 500 5"),  # before the period
+    ("2026-08-01", "01864", "V2", 25, 12, 20, 1, 1, "22.66 105.68 400 5"),  # after the period
+]
+# (date, village key, consent, categories)
+PEOPLE = [
+    ("2026-02-15", "V2", "dong_y", "ho_ngheo kk_hiv"),
+    ("2026-02-15", "V2", "dong_y", "ho_ngheo"),
+    ("2026-03-01", "V3", "tu_choi", ""),
+]
+VILLAGES = {  # key: (commune, old commune, name, point)
+    "V1": ("01864", "01858", "Thôn Nà Pài", (22.65, 105.67)),
+    "V2": ("01864", "01861", "Thôn Nà Hoi", (22.66, 105.68)),
+    "V3": ("01957", "01957", "Thôn Bản Sảng", (22.44, 105.98)),
+    "V4": ("01864", "01858", "Bản Napài", None),
+}
+
+
+@cache
+def built(form_id: str) -> BuiltForm:
+    return build_xlsform(BUILTIN_FORMS / f"{form_id}.xlsx")
+
+
+@pytest.fixture
+def dataset(backan: Session, store: BlobStore, java: None) -> dict[str, str]:
+    """The villages, sessions and people above, stored through the real submission path; returns village codes."""
+    codes = {}
+    for key, (commune, old, name, point) in VILLAGES.items():
+        village = registry.add_village(
+            session=backan,
+            commune_code=commune,
+            old_commune_code=old,
+            name=name,
+            lat=point[0] if point else None,
+            lon=point[1] if point else None,
+        )
+        registry.confirm(session=backan, ref=village.code)
+        codes[key] = village.code
+    for form_id in ("tgpl_session", "tgpl_person"):
+        publish_xform(session=backan, store=store, xform=built(form_id).xform, media={})
+    user, _ = create_app_user(session=backan, name="Phone")
+    for day, commune, key, total, women, ethnic, received, accepted, gps in SESSIONS:
+        values = {
+            "session_date": day,
+            "commune": commune,
+            "village": codes[key],
+            "participants_total": str(total),
+            "participants_women": str(women),
+            "participants_ethnic": str(ethnic),
+            "requests_received": str(received),
+            "requests_accepted": str(accepted),
+            "gps": gps,
+        }
+        receive(session=backan, store=store, app_user=user, xml=fill(built("tgpl_session").xform, values), parts={})
+    for day, key, consent, categories in PEOPLE:
+        values = {
+            "intake_date": day,
+            "commune": VILLAGES[key][0],
+            "village": codes[key],
+            "consent": consent,
+            "art7": categories,
+            "age_years": "40",
+            "sex": "nu",
+        }
+        receive(session=backan, store=store, app_user=user, xml=fill(built("tgpl_person").xform, values), parts={})
+    registry.merge(session=backan, ref=codes["V4"], into=codes["V1"])
+    return codes
+
+
+def expected(keys: set[str]) -> dict[str, int]:
+    """The sums over the sessions of the period at villages whose key is in keys (V4 counts as V1)."""
+    rows = [
+        s for s in SESSIONS if START.isoformat() <= s[0] <= END.isoformat() and ("V1" if s[2] == "V4" else s[2]) in keys
+    ]
+    return {
+        "sessions": len(rows),
+        "participants": sum(s[3] for s in rows),
+        "women": sum(s[4] for s in rows),
+        "ethnic": sum(s[5] for s in rows),
+        "requests_received": sum(s[6] for s in rows),
+        "requests_accepted": sum(s[7] for s in rows),
+    }
+
+
+def figures(row: object) -> dict[str, int]:
+    counts = row.counts  # type: ignore[attr-defined]
+    return {
+        k: getattr(counts, k)
+        for k in ("sessions", "participants", "women", "ethnic", "requests_received", "requests_accepted")
+    }
+
+
+def test_new_structure_by_village_and_commune(backan: Session, dataset: dict[str, str]) -> None:
+    cov = coverage(backan, start=START, end=END, scheme="new", area_code="19", stale_days=120)
+    villages = {v.code: v for v in cov.villages}
+    assert set(villages) == {dataset["V1"], dataset["V2"], dataset["V3"]}  # the merged one is gone
+    for key in ("V1", "V2", "V3"):
+        assert figures(villages[dataset[key]]) == expected({key}), key
+    communes = {c.code: c for c in cov.communes}
+    assert len(communes) == 37
+    assert figures(communes["01864"]) == expected({"V1", "V2"})
+    assert figures(communes["01957"]) == expected({"V3"})
+    assert cov.communes_reached_share == pytest.approx(2 / 37)
+    assert cov.villages_reached_share == 1.0
+    assert len(cov.not_reached("commune")) == 35
+    v2 = villages[dataset["V2"]]
+    assert (v2.last_session, v2.days_since) == (date(2026, 2, 15), (END - date(2026, 2, 15)).days)  # not August
+    assert [r.code for r in cov.stale("village")] == [
+        dataset["V2"],
+        dataset["V3"],
+    ]  # V1 was reached on 5 March (merged V4): 117 days
+    assert villages[dataset["V2"]].counts.people == 2
+    assert villages[dataset["V2"]].counts.categories == {"ho_ngheo": 2, "kk_hiv": 1}
+    assert villages[dataset["V3"]].counts.people == 1  # a refusal is still a person met, with no category
+    assert len(cov.sessions) == 4
+
+
+def test_old_structure_rolls_up_to_districts_through_villages(backan: Session, dataset: dict[str, str]) -> None:
+    cov = coverage(backan, start=START, end=END, scheme="old")
+    communes = {c.code: c for c in cov.communes}
+    assert len(communes) == 108
+    assert figures(communes["01858"]) == expected({"V1"})  # old Bằng Thành, through V1 (and merged V4)
+    assert figures(communes["01861"]) == expected({"V2"})  # old Nhạn Môn
+    districts = {d.code: d for d in cov.districts}
+    assert len(districts) == 8
+    assert figures(districts["060"]) == expected({"V1", "V2"})  # huyện Pác Nặm
+    assert figures(districts["062"]) == expected({"V3"})  # huyện Ngân Sơn
+    assert sum(d.reached for d in cov.districts) == 2
+    pac_nam = coverage(backan, start=START, end=END, scheme="old", area_code="060")
+    assert [d.code for d in pac_nam.districts] == ["060"]
+    assert {c.parent_code for c in pac_nam.communes} == {"060"}
+    assert {v.code for v in pac_nam.villages} == {dataset["V1"], dataset["V2"]}
+
+
+def test_viewers_see_small_sensitive_counts_suppressed(backan: Session, dataset: dict[str, str]) -> None:
+    cov = coverage(backan, start=START, end=END, area_code="01864", viewer=True)
+    (commune,) = cov.communes
+    assert commune.counts.categories == {"ho_ngheo": "<5", "kk_hiv": "<5"}
+    assert commune.counts.participants == expected({"V1", "V2"})["participants"]  # not sensitive
+
+
+def test_gps_points_far_from_their_village_are_flagged(backan: Session, dataset: dict[str, str]) -> None:
+    (flag,) = gps_flags(backan, start=START, end=END)
+    assert (flag.session_date, flag.village_code) == (date(2026, 3, 1), dataset["V3"])
+    assert flag.reasons == ("far_from_village", "far_from_commune")
+    assert flag.village_distance_m > 100_000
+
+
+def test_geojson_of_villages_and_sessions(backan: Session, dataset: dict[str, str]) -> None:
+    cov = coverage(backan, start=START, end=END, area_code="19")
+    villages = villages_geojson(cov)
+    v1 = next(f for f in villages["features"] if f["properties"]["code"] == dataset["V1"])
+    assert v1["geometry"] == {"type": "Point", "coordinates": [105.67, 22.65]}  # lon, lat as GeoJSON wants
+    assert (v1["properties"]["sessions"], v1["properties"]["commune"], v1["properties"]["reached"]) == (
+        2,
+        "01864",
+        True,
+    )
+    sessions = sessions_geojson(cov)
+    assert len(sessions["features"]) == 4
+    assert {f["properties"]["date"] for f in sessions["features"]} == {"2026-01-10", "2026-02-15", "2026-03-01",
+                                                                       "2026-03-05"}  # fmt: skip
+    assert sessions_geojson(coverage(backan, start=START, end=END, area_code="19", viewer=True))["features"] == []
+
+
+def send_session(
+    session: Session, store: BlobStore, user: AppUser, day: str, village: str, instance: str, edits: str | None = None
+) -> None:
+    """A session at a village (of commune 01864 or 01957), or an edit of the session sent as edits."""
+    values = {"session_date": day, "commune": village[:5], "village": village, "participants_total": "12"}
+    xml = fill(built("tgpl_session").xform, values, instance_id=instance, deprecated_id=edits)
+    receive(session=session, store=store, app_user=user, xml=xml, parts={})
+
+
+def last_reached(backan: Session, dataset: dict[str, str], *, end: date = END) -> dict[str, date | None]:
+    """The latest session up to end of V1-V3, their old communes and districts (old structure, whole province)."""
+    cov = coverage(backan, start=date(end.year, 1, 1), end=end, scheme="old")
+    rows = {r.code: r.last_session for r in cov.villages + cov.communes + cov.districts}
+    keys = {**{key: dataset[key] for key in ("V1", "V2", "V3")}, **{c: c for c in ("01858", "01861", "01957")}}
+    return {key: rows[code] for key, code in {**keys, "060": "060", "062": "062"}.items()}
+
+
+def test_last_reached_follows_a_session_edited_to_another_place_and_an_earlier_date(
+    backan: Session, store: BlobStore, dataset: dict[str, str]
+) -> None:
+    user, _ = create_app_user(session=backan, name="Phone 2")
+    before = {"V1": date(2026, 3, 5), "V2": date(2026, 2, 15), "V3": date(2026, 3, 1),  # V1: merged V4's
+              "01858": date(2026, 3, 5), "01861": date(2026, 2, 15), "01957": date(2026, 3, 1),
+              "060": date(2026, 3, 5), "062": date(2026, 3, 1)}  # fmt: skip
+    assert last_reached(backan, dataset) == before
+    send_session(backan, store, user, "2026-06-01", dataset["V2"], "uuid:edited-1")
+    assert last_reached(backan, dataset) == {**before, "V2": date(2026, 6, 1), "01861": date(2026, 6, 1),
+                                             "060": date(2026, 6, 1)}  # fmt: skip
+    send_session(backan, store, user, "2026-05-01", dataset["V3"], "uuid:edited-2", edits="uuid:edited-1")
+    assert last_reached(backan, dataset) == {**before, "V3": date(2026, 5, 1), "01957": date(2026, 5, 1),
+                                             "062": date(2026, 5, 1)}  # fmt: skip
+    send_session(backan, store, user, "2025-12-24", dataset["V3"], "uuid:edited-3", edits="uuid:edited-2")
+    assert last_reached(backan, dataset) == before  # V3's own session of 1 March is its latest again
+    (v3,) = (v for v in coverage(backan, start=START, end=END, area_code="01957").villages if v.code == dataset["V3"])
+    assert v3.counts.sessions == 1  # the edited session left the period: counted nowhere in it
+
+
+def test_a_period_that_ends_in_the_past_shows_the_latest_session_up_to_its_end(
+    backan: Session, dataset: dict[str, str]
+) -> None:
+    end = date(2025, 12, 31)
+    assert last_reached(backan, dataset, end=end) == {"V1": None, "V2": None, "V3": date(2025, 11, 20), "01858": None,
+                                                      "01861": None, "01957": date(2025, 11, 20), "060": None,
+                                                      "062": date(2025, 11, 20)}  # fmt: skip
+    cov = coverage(backan, start=date(2025, 7, 1), end=end, scheme="new", area_code="01957", stale_days=30)
+    (v3,) = (v for v in cov.villages if v.code == dataset["V3"])
+    assert (v3.last_session, v3.days_since, v3.counts.sessions) == (date(2025, 11, 20), 41, 1)
+    assert [r.code for r in cov.stale("village")] == [dataset["V3"]]  # 41 days > 30
+    january = coverage(backan, start=START, end=date(2026, 1, 31), scheme="new", area_code="19")
+    villages = {v.code: v for v in january.villages}
+    assert villages[dataset["V1"]].last_session == date(2026, 1, 10)  # not V4's 5 March: after this period
+    assert villages[dataset["V2"]].last_session is None  # its first session is in February
+    assert (villages[dataset["V3"]].last_session, villages[dataset["V3"]].counts.sessions) == (date(2025, 11, 20), 0)
