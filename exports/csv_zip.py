@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
 from exports.media_folder import MediaFolder
+from exports.policy import CENTRAL, ExportPolicy
 from exports.split_selects import SeenValues, SplitPlan
 from exports.submission import ExportSubmission
 from exports.submission_rows import submission_rows
@@ -59,16 +60,17 @@ def write_csv_zip(
     bom: bool = True,
     attachments: Attachments | None = None,
     progress: Callable[[int], None] | None = None,
-    exclude: frozenset[str] = frozenset(),
+    policy: ExportPolicy = CENTRAL,
 ) -> ExportStats:
-    """Write the submissions (in the order given, newest first by convention) as Central's CSV zip into out;
-    fields named in exclude are left out entirely (de-identified exports).
+    """Write the submissions (in the order given, newest first by convention) as Central's CSV zip into out, as
+    the policy has them (a de-identified export leaves fields, metadata columns and media out, dates as months).
 
     attachments, when given, returns each submission's files as (name, content); the caller owns any stream it
     yields (a generator that opens each blob in a with block is fine). progress receives the number of
     submissions done, every PROGRESS_EVERY submissions and once at the end.
     """
-    schema = read_schema(xform, group_paths=group_paths, exclude=exclude)
+    schema = read_schema(xform, group_paths=group_paths, policy=policy)
+    attachments = attachments if policy.media else None
     seen = SeenValues(schema.tables) if split_select_multiples else None
     date_time = time.localtime()[:6]
     rows = _Rows(schema, seen, progress)

@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element, ParseError, fromstring
 
 from defusedxml import DefusedXmlException, ElementTree
 
+from exports.policy import month_of
 from exports.submission import ExportSubmission, root_meta_cells, submission_date_cell
 from exports.table_schema import ExportSchema, Node
 from forms.xform import local
@@ -39,9 +40,14 @@ def submission_rows(schema: ExportSchema, submission: ExportSubmission) -> Submi
     if instance is not None:
         _walk(instance, schema.root, schema, root_row, submission.instance_id, submission.instance_id, {}, rows)
     root_row[0] = submission_date_cell(submission.submission_date)
-    meta = root_meta_cells(submission)
-    root_row[-len(meta) :] = meta
+    meta = schema.policy.meta_cells(root_meta_cells(submission))
+    root_row[len(root_row) - len(meta) :] = meta
     rows.append((0, root_row))
+    if schema.policy.months:
+        root_row[0] = month_of(root_row[0])
+        for index, row in rows:
+            for cell in schema.tables[index].months:
+                row[cell] = month_of(row[cell])
     return SubmissionRows(rows=rows, read=instance is not None, unreadable=bool(submission.xml) and instance is None)
 
 

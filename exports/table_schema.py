@@ -10,7 +10,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from exports.submission import REPEAT_META, ROOT_META
+from exports.policy import CENTRAL, DATE_TYPES, ExportPolicy
+from exports.submission import REPEAT_META
 from exports.zip_names import sanitize_file_name
 from forms.xform import local, read_xform
 
@@ -37,6 +38,7 @@ class Table:
     repeat: str  # the repeat's name; "" for the root table
     header: tuple[str, ...]  # every column: SubmissionDate/fields/KEY... or fields/PARENT_KEY/KEY
     fields: tuple[Field, ...]
+    months: tuple[int, ...] = ()  # the cells of date fields a de-identified export cuts to the month
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -66,11 +68,13 @@ class ExportSchema:
     form_id: str
     tables: tuple[Table, ...]
     root: Node
+    policy: ExportPolicy = CENTRAL
 
 
-def read_schema(xform: bytes, *, group_paths: bool = True, exclude: frozenset[str] = frozenset()) -> ExportSchema:
-    """Read a built XForm into its export tables (root first, then repeats depth-first) and its node tree; fields
-    (or groups) named in exclude are left out, columns and values alike (de-identified exports)."""
+def read_schema(xform: bytes, *, group_paths: bool = True, policy: ExportPolicy = CENTRAL) -> ExportSchema:
+    """Read a built XForm into its export tables (root first, then repeats depth-first) and its node tree, as the
+    policy has them: the nodes it drops are left out, columns and values alike, and so are the metadata columns it
+    does not keep (Central's layout unchanged by default)."""
     form_id = read_xform(xform).form_id
     html = ElementTree.fromstring(xform)
     model = next(e for e in html.iter() if local(e.tag) == "model")
@@ -84,11 +88,11 @@ def read_schema(xform: bytes, *, group_paths: bool = True, exclude: frozenset[st
     controls = [e for e in html.iter() if local(e.tag) in ("repeat", "select")]
     repeats = {_absolute(e.get("nodeset", ""), envelope) for e in controls if local(e.tag) == "repeat"}
     selects = {_absolute(e.get("ref") or e.get("nodeset", ""), envelope) for e in controls if local(e.tag) == "select"}
-    reader = _Reader(types=types, repeats=repeats, selects=selects, group_paths=group_paths, exclude=exclude)
+    reader = _Reader(types=types, repeats=repeats, selects=selects, group_paths=group_paths, policy=policy)
     reader.drafts.append(_Draft(repeat="", header=["SubmissionDate"]))
     root = Node(local(data.tag), "group", envelope, 0, reader.children(data, envelope, 0, ()))
-    reader.drafts[0].header.extend(ROOT_META)
-    return ExportSchema(form_id=form_id, tables=_tables(form_id, reader.drafts), root=root)
+    reader.drafts[0].header.extend(policy.meta)
+    return ExportSchema(form_id=form_id, tables=_tables(form_id, reader.drafts), root=root, policy=policy)
 
 
 @dataclass
@@ -96,6 +100,7 @@ class _Draft:
     repeat: str
     header: list[str]
     fields: list[Field] = field(default_factory=list)
+    months: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -104,7 +109,7 @@ class _Reader:
     repeats: set[str]
     selects: set[str]
     group_paths: bool
-    exclude: frozenset[str] = frozenset()
+    policy: ExportPolicy = CENTRAL
     drafts: list[_Draft] = field(default_factory=list)
 
     def children(self, element: Element, path: str, table: int, groups: tuple[str, ...]) -> dict[str, Node]:
@@ -112,9 +117,9 @@ class _Reader:
         nodes: dict[str, Node] = {}
         for child in element:
             name = local(child.tag)
-            if name in nodes or name in self.exclude:  # a repeat's template and first instance count once
-                continue
             child_path = f"{path}/{name}"
+            if name in nodes or child_path in self.policy.drop:  # a repeat's template and first instance count once
+                continue
             if child_path in self.repeats:
                 own = len(self.drafts)
                 self.drafts.append(_Draft(repeat=name, header=[]))
@@ -140,6 +145,8 @@ class _Reader:
             kind = "geopoint"
             cells = [f"{header}-{part}" for part in GEOPOINT_PARTS]
         leaf = Field(path=path, kind=kind, header=header, cell=len(draft.header))
+        if self.policy.months and self.types.get(path) in DATE_TYPES:
+            draft.months.append(leaf.cell)
         draft.header.extend(cells)
         draft.fields.append(leaf)
         return leaf
@@ -158,7 +165,9 @@ def _tables(form_id: str, drafts: list[_Draft]) -> tuple[Table, ...]:
             name = f"{form_id}-{draft.repeat}~{seen[draft.repeat]}.csv"
         else:
             name = f"{form_id}-{draft.repeat}.csv"
-        tables.append(Table(sanitize_file_name(name), draft.repeat, tuple(draft.header), tuple(draft.fields)))
+        tables.append(
+            Table(sanitize_file_name(name), draft.repeat, tuple(draft.header), tuple(draft.fields), tuple(draft.months))
+        )
     return tuple(tables)
 
 

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 
 from exports.excel_safe import guard
+from exports.policy import CENTRAL, ExportPolicy
 from exports.submission import ExportSubmission
 from exports.submission_rows import submission_rows
 from exports.table_schema import GEOPOINT_PARTS, Table, read_schema
@@ -31,11 +32,11 @@ def write_xlsx(
     xform: bytes,
     submissions: Iterable[ExportSubmission],
     language: str = "Tiếng Việt (vi)",
-    exclude: frozenset[str] = frozenset(),
+    policy: ExportPolicy = CENTRAL,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the submissions as a workbook into out; returns how many were written."""
-    schema = read_schema(xform, exclude=exclude)
+    """Write the submissions as a workbook into out, as the policy has them; returns how many were written."""
+    schema = read_schema(xform, policy=policy)
     labels = {
         q.path: q.labels.get(language) or next(iter(q.labels.values()), "") for q in build_codebook(xform).questions
     }

@@ -14,10 +14,9 @@ from server.accounts.web_users import user_by_api_token
 from server.core.errors import Forbidden, TgplError
 from server.core.models import WebUser
 from server.deps import SessionDep
-from server.places.areas import user_communes, visible_villages
+from server.places.areas import user_reach, visible_villages
 from server.places.coverage import report as coverage_report
-from server.places.coverage_access import parse_query, user_coverage
-from server.places.gps_check import gps_flags
+from server.places.coverage_access import parse_query, user_coverage, user_flags
 from server.submissions.queries import counts_by_form
 
 bearer = HTTPBearer(auto_error=False)
@@ -112,9 +111,7 @@ def api_coverage(
     cov = user_coverage(session, user, query)
     flags = []
     if user.role in ("admin", "coordinator"):
-        allowed = user_communes(session, user)
-        flags = [f for f in gps_flags(session, start=query.start, end=query.end)
-                 if allowed is None or f.commune_code in allowed]  # fmt: skip
+        flags = user_flags(session, user, query)
     return coverage_report(cov, flags)
 
 
@@ -131,6 +128,6 @@ def api_villages(
 def api_submissions(user: ApiUser, session: SessionDep) -> dict[str, int]:
     """How many submissions each form holds."""
     _staff(user)
-    if user_communes(session, user) is not None:
+    if user_reach(session, user) is not None:
         raise Forbidden("Chỉ tài khoản toàn tỉnh.", "Only users without an area limit may count all submissions.")
     return counts_by_form(session)

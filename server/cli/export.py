@@ -10,20 +10,15 @@ from sqlmodel import Session
 
 from exports import write_csv_zip
 from exports.geojson import sessions_geojson, villages_geojson
+from exports.policy import CENTRAL
 from exports.xlsx_export import write_xlsx
 from server.cli.context import JsonOption, context, emit, fail, parse_day, parse_period_days
 from server.core.errors import TgplError
-from server.places.areas import new_communes
+from server.places.areas import area_of, area_reach
 from server.places.coverage import coverage
 from server.publishing.forms import get_form
-from server.submissions.export import (
-    ExportFilter,
-    count,
-    deidentified_fields,
-    export_submissions,
-    export_xform,
-    media_of,
-)
+from server.submissions.deidentify import deidentified_policy
+from server.submissions.export import ExportFilter, count, export_submissions, export_xform, media_of
 
 app = typer.Typer(help="Exports of submissions.", no_args_is_help=True)
 
@@ -33,14 +28,17 @@ ToOption = typer.Option(None, "--to", help="Last event date (YYYY-MM-DD).")
 AreaOption = typer.Option(None, help="A province, district or commune code.")
 SchemeOption = typer.Option("new", help="The structure of --area: new (2025) or old.")
 ReviewOption = typer.Option(None, help="received, hasIssues, approved, rejected or edited.")
+DEIDENTIFIED_HELP = (
+    "Leave out identifying fields and all derived from them, submitters, devices, villages and media; dates as months."
+)
 
 
 def _filters(
     session: Session, start: str | None, end: str | None, area: str | None, scheme: str, review_state: str | None
 ) -> ExportFilter:
-    """The export filters from the command's options (an area of either structure becomes its 2025 communes)."""
-    communes = frozenset(new_communes(session, scheme, area)) if area else None
-    return ExportFilter(parse_day(start), parse_day(end), communes, review_state)
+    """The export filters from the command's options (an area holds the records placed in it in its own structure)."""
+    reach = area_reach(session, area_of(scheme, area)) if area else None
+    return ExportFilter(parse_day(start), parse_day(end), reach, review_state)
 
 
 @app.command("csv")
@@ -56,7 +54,7 @@ def csv_zip(
     split_select_multiples: bool = typer.Option(False, "--split-select-multiples"),
     group_paths: bool = typer.Option(True, "--group-paths/--no-group-paths"),
     bom: bool = typer.Option(True, "--bom/--no-bom", help="UTF-8 BOM so that Excel reads Vietnamese (default yes)."),
-    deidentified: bool = typer.Option(False, "--deidentified", help="Leave out identifying fields and media."),
+    deidentified: bool = typer.Option(False, "--deidentified", help=DEIDENTIFIED_HELP),
     as_json: bool = JsonOption,
 ) -> None:
     """Write the current versions of a form's submissions as Central's CSV zip; values verbatim from the XML."""
@@ -65,18 +63,19 @@ def csv_zip(
         with ctx.session() as session:
             filters = _filters(session, start, end, area, scheme, review_state)
             xform, total = export_xform(session, form_id), count(session, form_id)
-            attachments = attachments and not deidentified
+            policy = deidentified_policy(form_id, xform) if deidentified else CENTRAL
+            attachments = attachments and policy.media
             media = media_of(session, ctx.store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
             with out.open("wb") as target, typer.progressbar(length=total, label="export", file=None,
                                                             hidden=as_json) as bar:  # fmt: skip
                 stats = write_csv_zip(
                     target, xform=xform, submissions=export_submissions(session, ctx.store, xml_form_id=form_id,
-                                                                        filters=filters),
+                                                                        filters=filters, deidentified=deidentified),
                     group_paths=group_paths, split_select_multiples=split_select_multiples, bom=bom,
                     attachments=(lambda s: [(n, ctx.store.path(h).open("rb")) for n, h in media.get(s.instance_id, [])])
                     if attachments else None,
                     progress=lambda done: bar.update(done - bar.pos),
-                    exclude=deidentified_fields(form_id) if deidentified else frozenset(),
+                    policy=policy,
                 )  # fmt: skip
     except TgplError as error:
         raise fail(error, as_json) from error
@@ -119,7 +118,7 @@ def xlsx(
     area: str | None = AreaOption,
     scheme: str = SchemeOption,
     review_state: str | None = ReviewOption,
-    deidentified: bool = typer.Option(False, "--deidentified", help="Leave out identifying fields."),
+    deidentified: bool = typer.Option(False, "--deidentified", help=DEIDENTIFIED_HELP),
     as_json: bool = JsonOption,
 ) -> None:
     """The submissions as an XLSX workbook: a sheet per table, labels as a second header row."""
@@ -127,11 +126,13 @@ def xlsx(
     try:
         with ctx.session() as session:
             filters = _filters(session, start, end, area, scheme, review_state)
+            xform = export_xform(session, form_id)
             with out.open("wb") as target:
                 written = write_xlsx(
-                    target, xform=export_xform(session, form_id),
-                    submissions=export_submissions(session, ctx.store, xml_form_id=form_id, filters=filters),
-                    exclude=deidentified_fields(form_id) if deidentified else frozenset(),
+                    target, xform=xform,
+                    submissions=export_submissions(session, ctx.store, xml_form_id=form_id, filters=filters,
+                                                   deidentified=deidentified),
+                    policy=deidentified_policy(form_id, xform) if deidentified else CENTRAL,
                 )  # fmt: skip
     except TgplError as error:
         raise fail(error, as_json) from error

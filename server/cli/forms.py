@@ -1,4 +1,4 @@
-"""`tgpl forms ...`: publish, list and close forms."""
+"""`tgpl forms ...`: publish, list, close and mark sensitive forms."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import typer
 from forms.codebook import build_codebook, to_csv, to_markdown
 from server.cli.context import JsonOption, context, emit, fail, publish_xlsform
 from server.core.errors import TgplError
-from server.publishing.forms import current_version, get_form, list_forms, set_state
+from server.publishing.forms import current_version, get_form, list_forms, set_sensitive, set_state
 
-app = typer.Typer(help="Publish, list and close forms.", no_args_is_help=True)
+app = typer.Typer(help="Publish, list, close and mark sensitive forms.", no_args_is_help=True)
 
 
 @app.command("publish")
@@ -43,7 +43,7 @@ def publish(
 
 @app.command("list")
 def list_(as_json: bool = JsonOption) -> None:
-    """Every form with its current version and state."""
+    """Every form with its current version, state and sensitivity."""
     ctx = context()
     try:
         with ctx.session() as session:
@@ -53,6 +53,7 @@ def list_(as_json: bool = JsonOption) -> None:
                     "title": s.current.title,
                     "version": s.current.version,
                     "state": s.form.state,
+                    "sensitive": s.form.sensitive,
                     "md5": s.current.md5,
                     "media": [m.filename for m in s.media],
                 }
@@ -60,8 +61,11 @@ def list_(as_json: bool = JsonOption) -> None:
             ]
     except TgplError as error:
         raise fail(error, as_json) from error
-    text = "\n".join(f"{r['form_id']}\t{r['version']}\t{r['state']}\t{r['title']}" for r in rows) or "(no forms)"
-    emit(as_json, rows, text)
+    text = "\n".join(
+        f"{r['form_id']}\t{r['version']}\t{r['state']}{' sensitive' if r['sensitive'] else ''}\t{r['title']}"
+        for r in rows
+    )
+    emit(as_json, rows, text or "(no forms)")
 
 
 def _set_state(form_id: str, state: str, as_json: bool) -> None:
@@ -113,3 +117,21 @@ def close(form_id: str, as_json: bool = JsonOption) -> None:
 def open_(form_id: str, as_json: bool = JsonOption) -> None:
     """Open a closed form again."""
     _set_state(form_id, "open", as_json)
+
+
+@app.command("sensitive")
+def sensitive(
+    form_id: str,
+    on: bool = typer.Option(..., "--on/--off", help="Mark the form sensitive (--on) or not (--off)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Mark a form sensitive: viewers then get its aggregates only, never its rows (the person form is, from the
+    start)."""
+    ctx = context()
+    try:
+        with ctx.session() as session:
+            form = set_sensitive(session=session, xml_form_id=form_id, sensitive=on)
+    except TgplError as error:
+        raise fail(error, as_json) from error
+    state = "sensitive (viewers: aggregates only)" if form.sensitive else "not sensitive"
+    emit(as_json, {"form_id": form.xml_form_id, "sensitive": form.sensitive}, f"{form.xml_form_id}: {state}")

@@ -114,6 +114,7 @@ def propose(
 def list_(
     commune: str | None = typer.Option(None, help="Commune code (either structure)."),
     status: str | None = typer.Option(None, help="proposed, confirmed, merged or retired."),
+    no_old_commune: bool = typer.Option(False, "--no-old-commune", help="Only villages without a pre-2025 commune."),
     as_json: bool = JsonOption,
 ) -> None:
     """Villages, with suggested duplicates for proposals."""
@@ -123,6 +124,7 @@ def list_(
             rows = [
                 _row(session, v, ctx.settings.village_match_meters)
                 for v in registry.list_villages(session, commune_code=commune, status=status)
+                if not (no_old_commune and v.old_commune_code)
             ]
     except TgplError as error:
         raise fail(error, as_json) from error
@@ -141,6 +143,12 @@ def confirm(village: str, as_json: bool = JsonOption) -> None:
 def merge(village: str, into: str = typer.Option(..., "--into"), as_json: bool = JsonOption) -> None:
     """Merge a village into another of the same commune; its records count for the survivor."""
     _run(as_json, lambda s: registry.merge(session=s, ref=village, into=into))
+
+
+@app.command("assign-old")
+def assign_old(village: str, old_commune: str, as_json: bool = JsonOption) -> None:
+    """Give a village its pre-2025 commune (its records then count there in the old structure)."""
+    _run(as_json, lambda s: registry.assign_old_commune(session=s, ref=village, old_commune_code=old_commune))
 
 
 @app.command("rename")

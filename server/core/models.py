@@ -14,13 +14,14 @@ def utcnow() -> datetime:
 
 
 class Form(SQLModel, table=True):
-    """A form id (the XForm's root id) and whether it accepts submissions."""
+    """A form id (the XForm's root id), whether it accepts submissions and whether it holds sensitive data."""
 
     __tablename__ = "form"
 
     id: int | None = Field(default=None, primary_key=True)
     xml_form_id: str = Field(max_length=255, unique=True)
     state: str = Field(default="open", max_length=16)  # open | closed
+    sensitive: bool = False  # people's records (Law 91/2025): viewers get aggregates only, never its rows
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

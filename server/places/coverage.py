@@ -29,6 +29,7 @@ from server.places.coverage_reads import (
 )
 
 LEVELS = ("district", "commune", "village")
+UNKNOWN_OLD = "old_commune_unknown"  # key of the records whose pre-2025 commune cannot be told (by old district)
 SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers, larger ones rounded to a multiple of 5
 
 
@@ -96,6 +97,9 @@ class Coverage:
     sessions: list[SessionPoint]  # none for viewers: a point with a date and a count is an individual record
     totals: Counts = field(default_factory=Counts)  # the whole area (protected for viewers)
     stale_days: int | None = None
+    # Old structure: the area's records whose old commune is unknown (a village with none yet), in their own row so
+    # that both structures add up to the same totals; None in the 2025 structure.
+    unknown_old: PlaceRow | None = None
 
     @property
     def communes_reached_share(self) -> float:
@@ -157,7 +161,11 @@ def coverage(
             counts.requests_accepted += group.requests_accepted
     last = latest_dates(session, scheme, end, survivors)
     _people(session, scheme, start, end, survivors, by_key)
-    totals = _totals([by_key.get(("commune", c.code), Counts()) for c in communes], viewer)
+    unknown = _unknown_old(scheme, area_code, districts, by_key)
+    rows = [by_key.get(("commune", c.code), Counts()) for c in communes]
+    totals = _totals(rows + ([unknown] if unknown is not None else []), viewer)
+    if viewer and unknown is not None:
+        protect(unknown)
     if viewer:
         for counts in by_key.values():
             protect(counts)
@@ -223,6 +231,7 @@ def coverage(
         ),
         totals=totals,
         stale_days=stale_days,
+        unknown_old=None if unknown is None else PlaceRow("commune", "", "", None, None, None, unknown, None, None),
     )
 
 
@@ -242,6 +251,7 @@ def report(cov: Coverage, flags: Sequence[object] = ()) -> dict[str, Any]:
         "not_reached": {level: [r.code for r in cov.not_reached(level)] for level in LEVELS},
         "stale_days": cov.stale_days,
         "stale": {level: [r.code for r in cov.stale(level)] for level in LEVELS},
+        "old_commune_unknown": dataclasses.asdict(cov.unknown_old.counts) if cov.unknown_old else None,
         "gps_flags": [dataclasses.asdict(f) for f in flags],  # type: ignore[call-overload]
     }  # fmt: skip
 
@@ -268,15 +278,7 @@ def _totals(rows: list[Counts], viewer: bool) -> Counts:
     """The area's totals, summed from the raw commune counts (before any protection), then protected for viewers."""
     total = Counts()
     for counts in rows:
-        total.sessions += counts.sessions
-        total.participants += counts.participants
-        total.women += counts.women
-        total.ethnic = int(total.ethnic) + int(counts.ethnic)
-        total.requests_received += counts.requests_received
-        total.requests_accepted += counts.requests_accepted
-        total.people = int(total.people) + int(counts.people)
-        for key, value in counts.categories.items():
-            total.categories[key] = int(total.categories.get(key, 0)) + int(value)
+        _add(total, counts)
     if viewer:
         protect(total)
     return total
@@ -293,8 +295,37 @@ def _keys(
         return
     if old_commune:
         yield ("commune", old_commune)
+    else:
+        yield (UNKNOWN_OLD, old_district or "")
     if old_district:
         yield ("district", old_district)
+
+
+def _unknown_old(
+    scheme: str, area_code: str | None, districts: list[Place], by_key: dict[tuple[str, str], Counts]
+) -> Counts | None:
+    """The area's records of unknown old commune, summed (old structure only): those of its districts, and for the
+    whole structure or a province also those whose old district is unknown too."""
+    if scheme != "old" or (area_code is not None and len(area_code) > 3):  # an old commune holds no unknown ones
+        return None
+    keys = [d.code for d in districts] + ([""] if area_code is None or len(area_code) == 2 else [])
+    unknown = Counts()
+    for part in (by_key[(UNKNOWN_OLD, k)] for k in keys if (UNKNOWN_OLD, k) in by_key):
+        _add(unknown, part)
+    return unknown
+
+
+def _add(total: Counts, counts: Counts) -> None:
+    """Add raw (unprotected) counts into a total."""
+    total.sessions += counts.sessions
+    total.participants += counts.participants
+    total.women += counts.women
+    total.ethnic = int(total.ethnic) + int(counts.ethnic)
+    total.requests_received += counts.requests_received
+    total.requests_accepted += counts.requests_accepted
+    total.people = int(total.people) + int(counts.people)
+    for key, value in counts.categories.items():
+        total.categories[key] = int(total.categories.get(key, 0)) + int(value)
 
 
 def _session_points(

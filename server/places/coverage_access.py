@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from server.core.errors import BadRequest, Forbidden
 from server.core.models import WebUser
-from server.places.areas import within_user_area
+from server.places.areas import RecordPlace, area_within, user_reach
 from server.places.coverage import Coverage, coverage
+from server.places.gps_check import GpsFlag, gps_flags
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +34,34 @@ def parse_query(user: WebUser, start: str | None, end: str | None, scheme: str |
         raise BadRequest("Ngày không hợp lệ (YYYY-MM-DD).", f"Invalid date: {error}") from error
     if user.role == "viewer":
         first, last = _quarter_start(first), _quarter_end(last)  # no single-day windows onto sensitive counts
-    chosen = scheme if scheme in ("old", "new") else (user.area_scheme or "new")
-    return Query(first, last, chosen, area or (user.area_code if chosen == user.area_scheme else None))
+    own = user.area_scheme if user.area_code else None  # an area user sees coverage in the area's structure only
+    if own and scheme in ("old", "new") and scheme != own:
+        raise Forbidden("Địa bàn của bạn chỉ xem được theo cơ cấu hành chính của nó.",
+                        "Your area can only be shown in its own structure (old or new).")  # fmt: skip
+    chosen = own or (scheme if scheme in ("old", "new") else "new")
+    return Query(first, last, chosen, area or (user.area_code if own else None))
+
+
+def user_schemes(user: WebUser) -> tuple[str, ...]:
+    """The structures a user's coverage can be shown in: an area's own structure, or both for everyone else."""
+    return (user.area_scheme,) if user.area_scheme and user.area_code else ("new", "old")
 
 
 def user_coverage(session: Session, user: WebUser, query: Query, *, points: bool = False) -> Coverage:
     """The coverage this user may see: within their area, sensitive counts suppressed for viewers; session points
     only when asked for (the map)."""
-    if not within_user_area(session, user, query.scheme, query.area):
+    if not area_within(session, user, query.scheme, query.area):
         raise Forbidden("Địa bàn này nằm ngoài phạm vi của bạn.", "This area is outside yours.")
     return coverage(session, start=query.start, end=query.end, scheme=query.scheme, area_code=query.area,
                     stale_days=90, viewer=user.role == "viewer", points=points)  # fmt: skip
+
+
+def user_flags(session: Session, user: WebUser, query: Query) -> list[GpsFlag]:
+    """The period's GPS points to review that lie in the user's area."""
+    reach = user_reach(session, user)
+    flags = gps_flags(session, start=query.start, end=query.end)
+    places = [RecordPlace(f.commune_code, f.old_commune_code, f.old_district_code) for f in flags]
+    return [f for f, place in zip(flags, places, strict=True) if reach is None or reach.admits(place)]
 
 
 def _quarter_start(day: date) -> date:

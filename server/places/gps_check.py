@@ -21,6 +21,8 @@ class GpsFlag:
     submission_id: int
     session_date: date | None
     commune_code: str | None
+    old_commune_code: str | None
+    old_district_code: str | None
     village_code: str | None
     village_distance_m: float | None
     commune_distance_m: float | None
@@ -68,6 +70,8 @@ def gps_flags(
                     fact.submission_id,
                     fact.session_date,
                     fact.commune_code,
+                    fact.old_commune_code,
+                    fact.old_district_code,
                     fact.village_code,
                     check.village_distance_m,
                     check.commune_distance_m,

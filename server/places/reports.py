@@ -53,6 +53,8 @@ def directive_review(session: Session, *, period: Period, province: str | None =
                 *_figures(district),
             ]
         )
+    if old.unknown_old is not None and old.unknown_old.counts.sessions:  # so that the districts add up to the total
+        by_district.rows.append(["", "Chưa xác định xã cũ", "", "", "", "", *_figures(old.unknown_old)])
     by_commune = Sheet(
         "Theo xã (từ 2025)",
         [

@@ -10,12 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from server.core.errors import TgplError
-from server.core.models import Village
+from server.core.models import Place, Village
 from server.places.names import nfc
 from server.places.villages import add_village, resolve_commune
 
-REQUIRED = ("commune_code", "name")
-OPTIONAL = ("old_commune_code", "lat", "lon", "code", "status")
+REQUIRED = ("name",)
+PLACE = ("commune_code", "commune_2025", "commune_old")  # at least one
+OPTIONAL = ("old_commune_code", "scheme", "lat", "lon", "code", "status")
 
 
 @dataclass
@@ -46,6 +47,8 @@ def import_villages(*, session: Session, data: bytes, source_ref: str, actor: st
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in reader.fieldnames]
+    if not any(c in reader.fieldnames for c in PLACE):
+        missing.append(" or ".join(PLACE))
     if missing:
         report.errors.append((1, f"missing column(s): {', '.join(missing)}"))
         return report
@@ -72,11 +75,10 @@ def import_villages(*, session: Session, data: bytes, source_ref: str, actor: st
 
 
 def _import_row(session: Session, row: dict[str, str | None], ref: str, actor: str) -> tuple[str, bool]:
-    values = {k: (row.get(k) or "").strip() for k in (*REQUIRED, *OPTIONAL)}
-    if not values["commune_code"] or not values["name"]:
-        raise ValueError("commune_code and name are required")
-    commune_code, old_code = (_code(values["commune_code"]), _code(values["old_commune_code"]) or None)
-    commune, old = resolve_commune(session, commune_code, old_code)
+    values = {k: (row.get(k) or "").strip() for k in (*REQUIRED, *PLACE, *OPTIONAL)}
+    if not values["name"] or not any(values[k] for k in PLACE):
+        raise ValueError("a name and a commune (commune_code, commune_2025 or commune_old) are required")
+    commune, old = _place(session, values)
     name = nfc(values["name"])
     if values["code"]:
         known = session.exec(select(Village).where(Village.code == values["code"])).first()
@@ -98,6 +100,38 @@ def _import_row(session: Session, row: dict[str, str | None], ref: str, actor: s
         actor=actor,
     )  # fmt: skip
     return village.code, True
+
+
+def _place(session: Session, values: dict[str, str]) -> tuple[Place, str | None]:
+    """The line's 2025 commune and pre-2025 commune. A commune_code that exists in both structures (each 2025
+    commune kept one predecessor's code) is refused unless the line says which: a `scheme` column (new or old), the
+    separate commune_2025 / commune_old columns, or an old_commune_code beside it."""
+    new_code = _code(values["commune_2025"]) or None
+    old_code = _code(values["commune_old"] or values["old_commune_code"]) or None
+    code, scheme = _code(values["commune_code"]), values["scheme"].lower()
+    if scheme not in ("", "new", "old"):
+        raise ValueError(f"scheme must be new (2025) or old (pre-2025), not {values['scheme']!r}")
+    if code and scheme == "old":
+        old_code = old_code or code
+    elif code and (scheme == "new" or old_code is not None):
+        new_code = new_code or code
+    elif code:
+        in_new, in_old = (_commune_name(session, scheme, code) for scheme in ("new", "old"))
+        if in_new and in_old:
+            raise ValueError(
+                f"commune code {code} exists in both structures (2025: {in_new}; pre-2025: {in_old}): say which "
+                "with a scheme column (new or old), or use the columns commune_2025 and commune_old"
+            )
+        new_code, old_code = (code, None) if in_new else (None, code)
+    if new_code is not None:
+        return resolve_commune(session, new_code, old_code)
+    assert old_code is not None
+    return resolve_commune(session, old_code, scheme="old")
+
+
+def _commune_name(session: Session, scheme: str, code: str) -> str | None:
+    query = select(Place.name).where(Place.scheme == scheme, Place.level == "commune", Place.code == code)
+    return session.exec(query).first()
 
 
 def _code(value: str) -> str:

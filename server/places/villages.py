@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.core.errors import Conflict, NotFound
-from server.core.models import Audit, Place, PlaceSuccessor, Village, utcnow
+from server.core.models import Audit, PersonFact, Place, PlaceSuccessor, SessionFact, Village, utcnow
 from server.places.media import NOT_LISTED
 from server.places.names import name_key, nfc, similarity
 
@@ -37,13 +37,16 @@ def _commune(session: Session, scheme: str, code: str) -> Place | None:
     ).first()
 
 
-def resolve_commune(session: Session, code: str, old_commune_code: str | None = None) -> tuple[Place, str | None]:
+def resolve_commune(
+    session: Session, code: str, old_commune_code: str | None = None, *, scheme: str | None = None
+) -> tuple[Place, str | None]:
     """The 2025 commune for a code (a 2025 code, or a pre-2025 code that maps to one), and the pre-2025 commune.
 
-    Most 2025 codes are also pre-2025 codes (the new commune kept one of its predecessors' codes), so a code is read
-    as a 2025 code first; the pre-2025 commune is then only known when old_commune_code says it.
+    Most 2025 codes are also pre-2025 codes (the new commune kept one of its predecessors' codes), so without a
+    scheme a code is read as a 2025 code first; the pre-2025 commune is then only known when old_commune_code says
+    it. With scheme="old" the code is read as a pre-2025 commune only.
     """
-    new = _commune(session, "new", code)
+    new = _commune(session, "new", code) if scheme != "old" else None
     old = code if new is None and _commune(session, "old", code) is not None else None
     if new is None and old is not None:
         link = session.exec(
@@ -304,6 +307,39 @@ def survivor_codes(session: Session) -> dict[str, str]:
     """Every village code mapped to its survivor's code: how coverage counts records of merged villages."""
     by_id = {v.id: v for v in session.exec(select(Village)).all()}
     return {v.code: _follow(v, by_id.get).code for v in by_id.values()}
+
+
+def old_communes_of(session: Session, commune_code: str) -> list[Place]:
+    """The pre-2025 communes that went (wholly or partly) into a 2025 commune: a village's possible old communes."""
+    query = (
+        select(Place)
+        .join(PlaceSuccessor, col(PlaceSuccessor.old_code) == col(Place.code))
+        .where(Place.scheme == "old", Place.level == "commune", PlaceSuccessor.new_code == commune_code)
+        .order_by(col(Place.code))
+    )
+    return list(session.exec(query).all())
+
+
+def assign_old_commune(*, session: Session, ref: str | int, old_commune_code: str, actor: str = "cli") -> Village:
+    """Give a village its pre-2025 commune (one that went into its 2025 commune). The facts of every record made at
+    the village follow at once, so its records move from the "old commune unknown" row to that commune and both
+    structures keep adding up."""
+    village = get_village(session, ref)
+    old = next((p for p in old_communes_of(session, village.commune_code) if p.code == old_commune_code), None)
+    if old is None:
+        raise Conflict(
+            f"Xã cũ {old_commune_code} không thuộc xã {village.commune_code} hiện nay.",
+            f"Pre-2025 commune {old_commune_code} did not go into 2025 commune {village.commune_code}.",
+        )
+    before = village.old_commune_code
+    village.old_commune_code = old.code
+    for table in (SessionFact, PersonFact):
+        session.exec(
+            update(table)
+            .where(col(table.village_code) == village.code)
+            .values(old_commune_code=old.code, old_district_code=old.parent_code)
+        )
+    return _change(session, village, "assign_old_commune", actor, old_commune_code=old.code, before=before)
 
 
 def list_villages(session: Session, *, commune_code: str | None = None, status: str | None = None) -> Sequence[Village]:

@@ -1,1 +1,1 @@
-"""Publishing: forms as immutable XForm versions with media, open or closed. Imports core and places."""
+"""Publishing: forms as immutable XForm versions with media, open or closed, sensitive. Imports core and places."""

@@ -1,4 +1,4 @@
-"""Publishing forms: immutable versions of XForm bytes with their media, and open/closed state."""
+"""Publishing forms: immutable versions of XForm bytes with their media, open/closed state, sensitivity."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from server.core.storage import BlobStore
 from server.places.media import DATASETS, render
 
 SAFE_MEDIA_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
+SENSITIVE_BY_DEFAULT = frozenset({"tgpl_person"})  # people's records: sensitive from their first publish
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ def publish_xform(
     sha = hashlib.sha256(xform).hexdigest()
     form = session.exec(select(Form).where(Form.xml_form_id == info.form_id)).first()
     if form is None:
-        form = Form(xml_form_id=info.form_id)
+        form = Form(xml_form_id=info.form_id, sensitive=info.form_id in SENSITIVE_BY_DEFAULT)
         session.add(form)
         session.flush()
     existing = session.exec(
@@ -192,6 +193,18 @@ def set_state(*, session: Session, xml_form_id: str, state: str, actor: str = "c
     form.state = state
     session.add(form)
     session.add(Audit(action=f"form.{state}", actor=actor, subject=f"form:{xml_form_id}"))
+    session.commit()
+    session.refresh(form)
+    return form
+
+
+def set_sensitive(*, session: Session, xml_form_id: str, sensitive: bool, actor: str = "cli") -> Form:
+    """Mark a form sensitive (viewers get its aggregates only, no rows in any format) or not; audited."""
+    form = get_form(session, xml_form_id)
+    form.sensitive = sensitive
+    session.add(form)
+    action = "form.sensitive.on" if sensitive else "form.sensitive.off"
+    session.add(Audit(action=action, actor=actor, subject=f"form:{xml_form_id}"))
     session.commit()
     session.refresh(form)
     return form

@@ -1,1 +1,2 @@
-"""Submissions: receiving, refusals, instances, facts, reading, review, export. Imports core and other services."""
+"""Submissions: receiving, refusals, instances, facts, reading, review, export and who gets which. Imports core and
+other services."""

@@ -13,31 +13,20 @@ from sqlmodel import Session, col, select
 
 from exports import ExportStats, ExportSubmission, write_csv_zip
 from exports.csv_zip import Attachments
+from exports.policy import CENTRAL, ExportPolicy
 from server.core.models import (
     AppUser,
     Audit,
     FormVersion,
-    PersonFact,
-    SessionFact,
     Submission,
     SubmissionAttachment,
     SubmissionDef,
 )
 from server.core.storage import BlobStore
+from server.places.areas import Reach, RecordPlace, record_event
 from server.publishing.forms import current_version, get_form
 
 BATCH = 500
-# Left out of de-identified exports (viewers, or --deidentified): free text about a case, exact birth years,
-# ethnicity (aggregates only), a person's village GPS, session links; staff names and collaborator card numbers.
-DEIDENTIFIED = {
-    "tgpl_person": frozenset({"summary", "birth_year", "ethnicity", "session_link", "village_point"}),
-    "tgpl_session": frozenset({"member_name", "card_number", "attendance_photo"}),
-}
-
-
-def deidentified_fields(xml_form_id: str) -> frozenset[str]:
-    """The fields a de-identified export of this form leaves out."""
-    return DEIDENTIFIED.get(xml_form_id, frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +35,7 @@ class ExportFilter:
 
     start: date | None = None
     end: date | None = None
-    communes: frozenset[str] | None = None  # 2025 commune codes; None = everywhere
+    reach: Reach | None = None  # the records of an area (server.places.areas); None = everywhere
     review_state: str | None = None  # received | hasIssues | approved | rejected | edited
 
 
@@ -58,12 +47,19 @@ def export_xform(session: Session, xml_form_id: str) -> bytes:
 
 
 def export_submissions(
-    session: Session, store: BlobStore, *, xml_form_id: str, filters: ExportFilter = ExportFilter(), actor: str = "cli"
+    session: Session,
+    store: BlobStore,
+    *,
+    xml_form_id: str,
+    filters: ExportFilter = ExportFilter(),
+    actor: str = "cli",
+    deidentified: bool = False,
 ) -> Iterator[ExportSubmission]:
-    """The current version of every matching submission, newest first; the export itself is audited."""
+    """The current version of every matching submission, newest first; the export itself is audited (whether it
+    was de-identified too)."""
     form = get_form(session, xml_form_id)
     session.add(Audit(action="form.submission.export", actor=actor, subject=f"form:{xml_form_id}",
-                      details=json.dumps({"filters": repr(filters)})))  # fmt: skip
+                      details=json.dumps({"filters": repr(filters), "deidentified": deidentified})))  # fmt: skip
     session.commit()
     ids = session.exec(
         select(Submission.id).where(Submission.form_id == form.id).order_by(col(Submission.created_at).desc(),
@@ -91,15 +87,16 @@ def csv_zip_writer(
     filters: ExportFilter,
     actor: str,
     attachments: Attachments | None,
-    exclude: frozenset[str],
+    policy: ExportPolicy,
 ) -> Callable[[BinaryIO], ExportStats]:
     """The CSV zip export as a function of its output, reading in a session of its own: it may run in another
     thread while the response goes out, after the request's session has closed."""
 
     def write(out: BinaryIO) -> ExportStats:
         with Session(engine) as session:
-            submissions = export_submissions(session, store, xml_form_id=xml_form_id, filters=filters, actor=actor)
-            return write_csv_zip(out, xform=xform, submissions=submissions, attachments=attachments, exclude=exclude)
+            submissions = export_submissions(session, store, xml_form_id=xml_form_id, filters=filters, actor=actor,
+                                             deidentified=policy != CENTRAL)  # fmt: skip
+            return write_csv_zip(out, xform=xform, submissions=submissions, attachments=attachments, policy=policy)
 
     return write
 
@@ -110,10 +107,10 @@ def _row(
     state = submission.review_state or "received"
     if filters.review_state and state != filters.review_state:
         return None
-    event, commune = _event(session, submission)
+    event, place = _event(session, submission)
     if (filters.start and event < filters.start) or (filters.end and event > filters.end):
         return None
-    if filters.communes is not None and commune not in filters.communes:
+    if filters.reach is not None and not filters.reach.admits(place):
         return None
     versions = session.exec(select(SubmissionDef).where(SubmissionDef.submission_id == submission.id)).all()
     current = next(v for v in versions if v.current)
@@ -135,14 +132,10 @@ def _row(
     )
 
 
-def _event(session: Session, submission: Submission) -> tuple[date, str | None]:
-    fact = session.get(SessionFact, submission.id)
-    if fact is not None and fact.session_date is not None:
-        return fact.session_date, fact.commune_code
-    person = session.get(PersonFact, submission.id)
-    if person is not None and person.intake_date is not None:
-        return person.intake_date, person.commune_code
-    return submission.created_at.date(), None
+def _event(session: Session, submission: Submission) -> tuple[date, RecordPlace | None]:
+    """The record's event date (its upload date for forms without facts) and where it lies."""
+    day, place = record_event(session, submission.id)  # type: ignore[arg-type]
+    return day or submission.created_at.date(), place
 
 
 def media_of(session: Session, store: BlobStore, form_id: int) -> dict[str, list[tuple[str, str]]]:

@@ -6,9 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from server.deps import SessionDep
-from server.places.areas import user_communes
-from server.places.coverage_access import parse_query, user_coverage
-from server.places.gps_check import gps_flags
+from server.places.coverage_access import parse_query, user_coverage, user_flags, user_schemes
 from server.web.security import AnyUser, lang_of
 from server.web.templating import page
 
@@ -32,8 +30,7 @@ def dashboard(
     totals = cov.totals
     flags = None
     if user.role in ("admin", "coordinator"):
-        allowed = user_communes(session, user)
-        flags = [f for f in gps_flags(session, start=query.start, end=query.end)
-                 if allowed is None or f.commune_code in allowed]  # fmt: skip
+        flags = user_flags(session, user, query)
     return page(request, "dashboard.html", user=user, cov=cov, totals=totals, flags=flags, start=query.start,
-                end=query.end, scheme=query.scheme, area=query.area, lang_code=lang_of(request))  # fmt: skip
+                end=query.end, scheme=query.scheme, schemes=user_schemes(user), area=query.area,
+                lang_code=lang_of(request))  # fmt: skip

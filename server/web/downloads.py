@@ -9,23 +9,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from exports.byte_stream import stream_writes
+from exports.policy import CENTRAL
 from exports.report_files import report_csv, report_xlsx
 from exports.xlsx_export import write_xlsx
 from forms.codebook import build_codebook, to_markdown
 from server.core.errors import BadRequest, NotFound
 from server.core.periods import parse_period
 from server.deps import EngineDep, SessionDep, StoreDep
-from server.places.areas import user_communes
+from server.places.areas import user_reach
 from server.places.reports import bieu24, bieu25, directive_review
 from server.publishing.forms import current_version, get_form, list_forms
-from server.submissions.export import (
-    ExportFilter,
-    csv_zip_writer,
-    deidentified_fields,
-    export_submissions,
-    export_xform,
-    media_of,
-)
+from server.submissions.deidentify import export_policy, may_export_rows
+from server.submissions.export import ExportFilter, csv_zip_writer, export_submissions, export_xform, media_of
 from server.web.security import AnyUser, Staff, WholeProvince
 from server.web.templating import page
 
@@ -35,9 +30,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/downloads", response_class=HTMLResponse)
 def downloads(request: Request, user: AnyUser, session: SessionDep) -> HTMLResponse:
-    """What can be downloaded."""
+    """What can be downloaded: a viewer is offered no rows of a sensitive form, only where its aggregates are."""
     today = date.today()
-    return page(request, "downloads.html", user=user, forms=[s.form.xml_form_id for s in list_forms(session)],
+    forms = [{"id": s.form.xml_form_id, "sensitive": s.form.sensitive,
+              "rows": may_export_rows(user=user, sensitive=s.form.sensitive)} for s in list_forms(session)]  # fmt: skip
+    return page(request, "downloads.html", user=user, forms=forms,
                 period=f"{today.year}-H{1 if today.month <= 6 else 2}")  # fmt: skip
 
 
@@ -45,18 +42,17 @@ def downloads(request: Request, user: AnyUser, session: SessionDep) -> HTMLRespo
 def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, engine: EngineDep,
             attachments: bool = False) -> Response:  # fmt: skip
     """The form's submissions (in the user's area) as Central's CSV zip, sent while it is written (the first bytes
-    leave at once); viewers get a de-identified export without media."""
-    viewer = user.role == "viewer"
-    attachments = attachments and not viewer
-    allowed = user_communes(session, user)
-    filters = ExportFilter(communes=frozenset(allowed) if allowed is not None else None)
-    media = media_of(session, store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
+    leave at once); viewers get a de-identified export without media, and none of a sensitive form."""
     xform = export_xform(session, form_id)  # an unknown form is refused before the response starts
+    policy = export_policy(session, user=user, xml_form_id=form_id, xform=xform)  # and a viewer's sensitive form
+    attachments = attachments and policy.media
+    filters = ExportFilter(reach=user_reach(session, user))
+    media = media_of(session, store, get_form(session, form_id).id) if attachments else {}  # type: ignore[arg-type]
     write = csv_zip_writer(
         engine=engine, store=store, xml_form_id=form_id, xform=xform, filters=filters, actor=f"web_user:{user.id}",
         attachments=(lambda s: [(n, store.path(h).open("rb")) for n, h in media.get(s.instance_id, [])])
         if attachments else None,
-        exclude=deidentified_fields(form_id) if viewer else frozenset(),
+        policy=policy,
     )  # fmt: skip
     name = f"{form_id}.zip" if attachments else f"{form_id}.csv.zip"
     return StreamingResponse(stream_writes(write), media_type="application/zip",
@@ -65,14 +61,15 @@ def csv_zip(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep, e
 
 @router.get("/forms/{form_id}/submissions.xlsx")
 def xlsx(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep) -> Response:
-    """The form's submissions (in the user's area) as XLSX; de-identified for viewers."""
-    allowed = user_communes(session, user)
-    filters = ExportFilter(communes=frozenset(allowed) if allowed is not None else None)
+    """The form's submissions (in the user's area) as XLSX; de-identified for viewers, and none of a sensitive form."""
+    xform = export_xform(session, form_id)
+    policy = export_policy(session, user=user, xml_form_id=form_id, xform=xform)
+    filters = ExportFilter(reach=user_reach(session, user))
     out = io.BytesIO()
-    write_xlsx(out, xform=export_xform(session, form_id),
+    write_xlsx(out, xform=xform,
                submissions=export_submissions(session, store, xml_form_id=form_id, filters=filters,
-                                              actor=f"web_user:{user.id}"),
-               exclude=deidentified_fields(form_id) if user.role == "viewer" else frozenset())  # fmt: skip
+                                              actor=f"web_user:{user.id}", deidentified=policy != CENTRAL),
+               policy=policy)  # fmt: skip
     return Response(out.getvalue(), media_type=XLSX_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{form_id}.xlsx"'})  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""Forms for coordinators: versions and submission counts; an admin uploads XLSForms and closes forms."""
+"""Forms for coordinators: versions and submission counts; an admin uploads XLSForms, closes forms and marks them
+sensitive."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from forms.build import build_xlsform
 from forms.workbook import check_workbook
-from server.core.errors import TgplError, TooLarge
+from server.core.errors import BadRequest, TgplError, TooLarge
 from server.core.models import WebUser
 from server.core.storage import BlobStore
 from server.deps import EngineDep, SessionDep, StoreDep
-from server.publishing.forms import list_forms, publish_xform, set_state
+from server.publishing.forms import list_forms, publish_xform, set_sensitive, set_state
 from server.submissions.queries import counts_by_form
-from server.web.security import Admin, WholeProvince, verify_csrf
+from server.web.security import Admin, ProvinceAdmin, WholeProvince, verify_csrf
 from server.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -83,6 +84,18 @@ async def _publish_upload(
         except TgplError as error:
             return refuse(error)
         return _render(request, session, user, notice=notice)
+
+
+@router.post("/forms/{form_id}/sensitive")
+def change_sensitive(request: Request, form_id: str, user: ProvinceAdmin, session: SessionDep,
+                     csrf: str = Form(""), sensitive: str = Form("")) -> Response:  # fmt: skip
+    """Mark a form sensitive (viewers get its aggregates only, never its rows) or not (audited); an admin of the
+    whole province only."""
+    verify_csrf(request, csrf)
+    if sensitive not in ("on", "off"):
+        raise BadRequest("Chọn bật hoặc tắt (on/off).", "Choose on or off.")
+    set_sensitive(session=session, xml_form_id=form_id, sensitive=sensitive == "on", actor=f"web_user:{user.id}")
+    return RedirectResponse("/forms", status_code=303)
 
 
 @router.post("/forms/{form_id}/{action}")

@@ -80,10 +80,16 @@ def require_whole_province(user: Annotated[WebUser, Depends(require("admin", "co
     return user
 
 
+def require_province_admin(user: Annotated[WebUser, Depends(require("admin"))]) -> WebUser:
+    """An admin not limited to an area: a form's sensitivity holds in every area, so only such an admin sets it."""
+    return require_whole_province(user)
+
+
 AnyUser = Annotated[WebUser, Depends(current_user)]
 Staff = Annotated[WebUser, Depends(require("admin", "coordinator"))]
 Admin = Annotated[WebUser, Depends(require("admin"))]
 WholeProvince = Annotated[WebUser, Depends(require_whole_province)]
+ProvinceAdmin = Annotated[WebUser, Depends(require_province_admin)]
 
 
 def csrf_token(request: Request) -> str:

@@ -10,11 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from server.accounts.app_users import list_app_users
-from server.core.errors import BadRequest, Forbidden, NotFound
+from server.core.errors import BadRequest, NotFound
 from server.core.models import (
     AppUser,
-    PersonFact,
-    SessionFact,
     Submission,
     SubmissionAttachment,
     SubmissionDef,
@@ -24,7 +22,7 @@ from server.core.models import (
     Form as FormRow,
 )
 from server.deps import SessionDep, StoreDep
-from server.places.areas import user_communes
+from server.places.areas import record_event, require_record, user_reach
 from server.publishing.forms import list_forms
 from server.submissions.queries import REVIEW_STATES, current_def, set_review
 from server.submissions.view import answers
@@ -46,18 +44,8 @@ class Filters:
     app_user: int | None
 
 
-def _place_of(session: Session, submission_id: int) -> tuple[date | None, str | None]:
-    fact = session.get(SessionFact, submission_id)
-    if fact is not None:
-        return fact.session_date, fact.commune_code
-    person = session.get(PersonFact, submission_id)
-    return (person.intake_date, person.commune_code) if person is not None else (None, None)
-
-
 def _check_area(session: Session, user: WebUser, submission_id: int) -> None:
-    allowed = user_communes(session, user)
-    if allowed is not None and _place_of(session, submission_id)[1] not in allowed:
-        raise Forbidden("Phiếu này nằm ngoài địa bàn của bạn.", "This submission is outside your area.")
+    require_record(session, user, submission_id)
 
 
 @router.get("/submissions", response_class=HTMLResponse)
@@ -77,12 +65,12 @@ def submissions(request: Request, user: Staff, session: SessionDep, form: str = 
         query = query.where(Submission.review_state == (None if filters.review == "received" else filters.review))
     if filters.app_user:
         query = query.where(Submission.app_user_id == filters.app_user)
-    allowed = user_communes(session, user)
+    reach = user_reach(session, user)
     names = {u.id: u.name for u in session.exec(select(AppUser)).all()}
     rows = []
     for submission, form_id in session.exec(query.order_by(col(Submission.id).desc())).all():
-        event, commune = _place_of(session, submission.id)  # type: ignore[arg-type]
-        if allowed is not None and commune not in allowed:
+        event, place = record_event(session, submission.id)  # type: ignore[arg-type]
+        if reach is not None and not reach.admits(place):
             continue
         if (filters.start and (event is None or event < filters.start)) or (
             filters.end and (event is None or event > filters.end)
@@ -96,7 +84,7 @@ def submissions(request: Request, user: Staff, session: SessionDep, form: str = 
                 "instance_name": current.instance_name if current else None,
                 "event_date": event,
                 "received": submission.created_at.date(),
-                "commune": commune,
+                "commune": place.commune_code if place else None,
                 "app_user": names.get(submission.app_user_id),
                 "review": submission.review_state,
             }

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from server.core.errors import Forbidden
+from server.core.errors import BadRequest
 from server.core.models import Place, Village, WebUser
 from server.deps import SessionDep, SettingsDep
 from server.places import villages as registry
-from server.places.areas import user_communes, visible_villages
+from server.places.areas import require_village, visible_villages
 from server.web.security import Staff, verify_csrf
 from server.web.templating import page
 
@@ -18,11 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _own(session: Session, user: WebUser, code: str) -> Village:
-    village = registry.get_village(session, code)
-    allowed = user_communes(session, user)
-    if allowed is not None and village.commune_code not in allowed:
-        raise Forbidden("Thôn này nằm ngoài địa bàn của bạn.", "This village is outside your area.")
-    return village
+    return require_village(session, user, code)
 
 
 @router.get("/villages", response_class=HTMLResponse)
@@ -39,7 +35,14 @@ def villages(request: Request, user: Staff, session: SessionDep, settings: Setti
         proposals.append({"village": village, "suggestions": suggestions, "points": points})
     communes = dict(session.exec(select(Place.code, Place.name).where(Place.scheme == "new")).all())
     confirmed = visible_villages(session, user, "confirmed")
-    return page(request, "villages.html", user=user, proposals=proposals, confirmed=confirmed, communes=communes)
+    old_names = dict(session.exec(select(Place.code, Place.name).where(Place.scheme == "old")).all())
+    choices = {}  # 2025 commune → the old communes its unassigned villages may be given (when there is a choice)
+    for commune in {v.commune_code for v in confirmed if v.old_commune_code is None}:
+        olds = registry.old_communes_of(session, commune)
+        if len(olds) > 1:
+            choices[commune] = [(p.code, p.name) for p in olds]
+    return page(request, "villages.html", user=user, proposals=proposals, confirmed=confirmed, communes=communes,
+                old_names=old_names, choices=choices)  # fmt: skip
 
 
 def _back() -> Response:
@@ -71,6 +74,19 @@ def merge(request: Request, code: str, user: Staff, session: SessionDep,
     verify_csrf(request, csrf)
     registry.merge(session=session, ref=_own(session, user, code).code, into=_own(session, user, into).code,
                    actor=f"web_user:{user.id}")  # fmt: skip
+    return _back()
+
+
+@router.post("/villages/{code}/assign-old")
+def assign_old(request: Request, code: str, user: Staff, session: SessionDep, old_commune: str = Form(""),
+               csrf: str = Form("")) -> Response:  # fmt: skip
+    """Give a village its pre-2025 commune: its records then count there in the old structure."""
+    verify_csrf(request, csrf)
+    village = _own(session, user, code)
+    if not old_commune:
+        raise BadRequest("Hãy chọn xã trước 1/7/2025.", "Choose the commune before 1 July 2025.")
+    registry.assign_old_commune(session=session, ref=village.code, old_commune_code=old_commune,
+                                actor=f"web_user:{user.id}")  # fmt: skip
     return _back()
 
 

@@ -65,10 +65,14 @@ def test_village_workflow(ready: dict[str, str], tmp_path: Path) -> None:
     assert bad.returncode == 1
 
     csv_file = tmp_path / "thon.csv"
-    csv_file.write_text("commune_code,name\n01957,Thôn Bản Sảng\n01957,\n", encoding="utf-8")
+    csv_file.write_text("commune_code,scheme,name\n01957,new,Thôn Bản Sảng\n01957,new,\n01957,,Thôn Hai Nghĩa\n",
+                        encoding="utf-8")  # fmt: skip
     imported = tgpl_json(ready, "villages", "import", str(csv_file))
     assert imported["added"] == ["01957-001"]
-    assert imported["errors"] == [{"line": 3, "message": "commune_code and name are required"}]
+    assert imported["errors"][0] == {"line": 3, "message": "a name and a commune (commune_code, commune_2025 or "
+                                                           "commune_old) are required"}  # fmt: skip
+    assert imported["errors"][1]["line"] == 4  # 01957 is a 2025 and a pre-2025 commune: the line must say which
+    assert "01957" in imported["errors"][1]["message"]
     assert tgpl_json(ready, "villages", "retire", "01957-001")["status"] == "retired"
     assert tgpl_json(ready, "gazetteer", "stats")["villages"] == {"confirmed": 1, "merged": 1, "retired": 1}
 

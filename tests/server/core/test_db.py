@@ -10,7 +10,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
@@ -19,7 +21,7 @@ import server.core.models  # noqa: F401 - registers the tables
 from server.app import create_app
 from server.core import group_commit
 from server.core.config import Settings
-from server.core.db import make_engine, migrate, require_migrated, schema_revision, writer_turn
+from server.core.db import MIGRATIONS, make_engine, migrate, require_migrated, schema_revision, writer_turn
 from server.core.errors import DatabaseNotMigrated
 from server.core.group_commit import DurableConnection
 
@@ -31,6 +33,29 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
     assert diff == []
 
 
+def test_the_person_form_already_stored_becomes_sensitive(settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    try:
+        command.upgrade(config, "0005")
+        with engine.begin() as connection:
+            for form_id in ("tgpl_person", "tgpl_session", "other"):
+                connection.execute(text("INSERT INTO form (xml_form_id, state, created_at) VALUES (:id, 'open', :at)"),
+                                   {"id": form_id, "at": "2026-11-26 00:00:00+00:00"})  # fmt: skip
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT xml_form_id, sensitive FROM form ORDER BY xml_form_id")).all()
+    finally:
+        engine.dispose()
+    assert [(form_id, bool(sensitive)) for form_id, sensitive in rows] == [
+        ("other", False),
+        ("tgpl_person", True),
+        ("tgpl_session", False),
+    ]
+
+
 def test_unmigrated_database_is_refused_with_the_command_that_fixes_it(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     with pytest.raises(DatabaseNotMigrated) as refused:
@@ -39,7 +64,7 @@ def test_unmigrated_database_is_refused_with_the_command_that_fixes_it(settings:
     migrate(engine)
     migrate(engine)  # a second run is harmless
     require_migrated(engine)
-    assert schema_revision(engine) == "0005"
+    assert schema_revision(engine) == "0006"
     assert create_app(settings, engine=engine).state.engine is engine
     engine.dispose()
 

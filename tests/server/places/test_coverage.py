@@ -13,6 +13,7 @@ from exports.geojson import sessions_geojson, villages_geojson
 from forms.build import BuiltForm, build_xlsform
 from server.accounts.app_users import create_app_user
 from server.cli.setup import BUILTIN_FORMS
+from server.core.errors import Conflict
 from server.core.models import AppUser
 from server.core.storage import BlobStore
 from server.places import villages as registry
@@ -246,3 +247,60 @@ def test_a_period_that_ends_in_the_past_shows_the_latest_session_up_to_its_end(
     assert villages[dataset["V1"]].last_session == date(2026, 1, 10)  # not V4's 5 March: after this period
     assert villages[dataset["V2"]].last_session is None  # its first session is in February
     assert (villages[dataset["V3"]].last_session, villages[dataset["V3"]].counts.sessions) == (date(2025, 11, 20), 0)
+
+
+def test_both_structures_add_up_with_villages_of_unknown_old_commune(backan: Session, store: BlobStore,
+                                                                     java: None) -> None:  # fmt: skip
+    """Imported villages with an old commune, a phone's proposal ("not in the list") and a village never given one,
+    all in 2025 commune 01933, which four old communes of two old districts went into: the old structure's totals
+    equal the 2025 structure's, the records of unknown old commune in their own row."""
+    for form_id in ("tgpl_session", "tgpl_person"):
+        publish_xform(session=backan, store=store, xform=built(form_id).xform, media={})
+    phone, _ = create_app_user(session=backan, name="Máy")
+    imported = registry.add_village(session=backan, commune_code="01933", old_commune_code="01930",
+                                    name="Thôn Pác Ngòi", status="confirmed")  # fmt: skip
+    unassigned = registry.add_village(session=backan, commune_code="01933", name="Thôn Cốc Tộc", status="confirmed")
+    sessions = [  # (village, participants)
+        ({"village": imported.code}, 30),
+        ({"village": unassigned.code}, 20),
+        ({"village": "khac", "village_name": "Bản Mới", "village_point": "22.40 105.62 300 5"}, 10),  # a proposal
+    ]
+    for where, participants in sessions:
+        values = {"session_date": "2026-03-01", "commune": "01933", "participants_total": str(participants), **where}
+        receive(session=backan, store=store, app_user=phone, parts={}, xml=fill(built("tgpl_session").xform, values))
+    for village in (imported.code, unassigned.code):
+        person = {"intake_date": "2026-03-01", "commune": "01933", "village": village, "consent": "dong_y"}
+        receive(session=backan, store=store, app_user=phone, parts={}, xml=fill(built("tgpl_person").xform, person))
+    new = coverage(backan, start=START, end=END, scheme="new")
+    old = coverage(backan, start=START, end=END, scheme="old")
+    province = coverage(backan, start=START, end=END, scheme="old", area_code="06")
+    assert (new.totals.sessions, new.totals.participants, new.totals.people) == (3, 60, 2)
+    for other in (old, province):
+        assert (other.totals.sessions, other.totals.participants, other.totals.people) == (3, 60, 2)
+        assert other.unknown_old is not None
+        counts = other.unknown_old.counts
+        assert (counts.sessions, counts.participants, counts.people) == (2, 30, 1)  # the unassigned and the proposal
+    ba_be = coverage(backan, start=START, end=END, scheme="old", area_code="061")
+    assert (ba_be.totals.sessions, ba_be.totals.people) == (1, 1)  # only the imported village's records
+    assert ba_be.unknown_old is not None
+    assert ba_be.unknown_old.counts.sessions == 0
+    assert coverage(backan, start=START, end=END, scheme="old", area_code="01930").unknown_old is None
+    assert new.unknown_old is None
+
+
+def test_giving_a_village_its_old_commune_moves_its_records(backan: Session, store: BlobStore, java: None) -> None:
+    publish_xform(session=backan, store=store, xform=built("tgpl_session").xform, media={})
+    phone, _ = create_app_user(session=backan, name="Máy")
+    village = registry.add_village(session=backan, commune_code="01933", name="Thôn Nà Làng", status="confirmed")
+    values = {"session_date": "2026-03-01", "commune": "01933", "village": village.code, "participants_total": "12"}
+    receive(session=backan, store=store, app_user=phone, parts={}, xml=fill(built("tgpl_session").xform, values))
+    chodon = coverage(backan, start=START, end=END, scheme="old", area_code="064")
+    assert chodon.totals.sessions == 0
+    with pytest.raises(Conflict):  # 01858 (Pác Nặm) did not go into 2025 commune 01933
+        registry.assign_old_commune(session=backan, ref=village.code, old_commune_code="01858")
+    registry.assign_old_commune(session=backan, ref=village.code, old_commune_code="02041")  # Bằng Phúc, Chợ Đồn
+    chodon = coverage(backan, start=START, end=END, scheme="old", area_code="064")
+    assert (chodon.totals.sessions, chodon.totals.participants) == (1, 12)
+    old = coverage(backan, start=START, end=END, scheme="old")
+    assert old.unknown_old is not None
+    assert old.unknown_old.counts.sessions == 0

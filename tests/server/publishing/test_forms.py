@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.core.errors import Conflict, FormInvalid, NotFound
-from server.core.models import FormVersion
+from server.core.models import Audit, FormVersion
 from server.core.storage import BlobStore
-from server.publishing.forms import current_version, get_form, list_forms, publish_xform, set_state
-from tests.conftest import DEMO_MEDIA, built_demo
+from server.publishing.forms import current_version, get_form, list_forms, publish_xform, set_sensitive, set_state
+from tests.conftest import DEMO_MEDIA, built_demo, simple_form
 
 
 def test_publish_then_republish_same_version_is_unchanged(session: Session, store: BlobStore) -> None:
@@ -59,3 +59,22 @@ def test_close_and_reopen(session: Session, store: BlobStore) -> None:
     assert set_state(session=session, xml_form_id="demo", state="open").state == "open"
     with pytest.raises(NotFound):
         set_state(session=session, xml_form_id="nope", state="closed")
+
+
+def test_the_person_form_is_sensitive_from_its_first_publish_and_an_admin_marks_others(
+    session: Session, store: BlobStore
+) -> None:
+    publish_xform(session=session, store=store, xform=simple_form("tgpl_person", "1").xform, media={})
+    publish_xform(session=session, store=store, xform=built_demo("1").xform, media=DEMO_MEDIA)
+    assert (get_form(session, "tgpl_person").sensitive, get_form(session, "demo").sensitive) == (True, False)
+    assert set_sensitive(session=session, xml_form_id="demo", sensitive=True, actor="web_user:1").sensitive is True
+    publish_xform(session=session, store=store, xform=built_demo("2").xform, media=DEMO_MEDIA)
+    assert get_form(session, "demo").sensitive is True  # a new version keeps the mark
+    assert set_sensitive(session=session, xml_form_id="tgpl_person", sensitive=False).sensitive is False
+    audit = session.exec(
+        select(Audit.action, Audit.actor, Audit.subject).where(col(Audit.action).startswith("form.sensitive"))
+    ).all()
+    assert list(audit) == [("form.sensitive.on", "web_user:1", "form:demo"),
+                           ("form.sensitive.off", "cli", "form:tgpl_person")]  # fmt: skip
+    with pytest.raises(NotFound):
+        set_sensitive(session=session, xml_form_id="nope", sensitive=True)

@@ -3,6 +3,7 @@ fails, and so does a row for a route the app no longer has. Then the area, count
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -10,6 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 
 import httpx
@@ -17,21 +19,22 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.routing import Mount
 
 from forms.build import BuiltForm, build_xlsform
 from server.accounts.app_users import create_app_user, revoke
-from server.accounts.web_users import new_api_token
+from server.accounts.web_users import create_web_user, new_api_token
 from server.app import create_app
 from server.cli.setup import BUILTIN_FORMS
 from server.core.config import Settings
+from server.core.models import Audit, WebUser
 from server.places import villages as registry
 from server.publishing.forms import publish_xform
 from server.submissions.receive import receive
 from tests.conftest import simple_form
 from tests.instances import fill
-from tests.server.web.conftest import Browser, Web
+from tests.server.web.conftest import PASSWORD, Browser, Web
 
 ROLES = ("anonymous", "revoked", "other_form", "app_user", "viewer", "ngan_son", "coord", "admin")
 PHONES = ("revoked", "other_form", "app_user")  # app users: a token in the OpenRosa URL, nothing else
@@ -66,6 +69,7 @@ MATRIX = [
     ("GET /villages",                                             303, 303, 303, 303, 403, 200, 200, 200),
     ("POST /villages/{pac_nam}/rename",                           303, 303, 303, 303, 403, 403, 303, 303),
     ("POST /villages/{ngan_son}/rename",                          303, 303, 303, 303, 403, 303, 303, 303),
+    ("POST /villages/{pac_nam}/assign-old",                       303, 303, 303, 303, 403, 403, 303, 303),
     ("POST /villages/{pac_nam}/retire",                           303, 303, 303, 303, 403, 403, 303, 303),
     ("POST /villages/{ngan_son}/confirm",                         303, 303, 303, 303, 403, 303, 303, 303),
     ("POST /villages/{merge_from}/merge",                         303, 303, 303, 303, 403, 403, 303, 409),  # merged by coord just before  # noqa: E501
@@ -75,10 +79,13 @@ MATRIX = [
     ("GET /forms",                                                303, 303, 303, 303, 403, 403, 200, 200),
     ("POST /forms",                                               303, 303, 303, 303, 403, 403, 403, 200),  # no file: the page asks for one  # noqa: E501
     ("POST /forms/tgpl_session/open",                             303, 303, 303, 303, 403, 403, 403, 303),
+    ("POST /forms/tgpl_session/sensitive",                        303, 303, 303, 303, 403, 403, 403, 303),  # off: it was not  # noqa: E501
     ("GET /downloads",                                            303, 303, 303, 303, 200, 200, 200, 200),
     ("GET /forms/tgpl_session/codebook.md",                       303, 303, 303, 303, 403, 200, 200, 200),
     ("GET /forms/tgpl_session/submissions.csv.zip",               303, 303, 303, 303, 200, 200, 200, 200),
     ("GET /forms/tgpl_session/submissions.xlsx",                  303, 303, 303, 303, 200, 200, 200, 200),
+    ("GET /forms/tgpl_person/submissions.csv.zip",                303, 303, 303, 303, 403, 200, 200, 200),  # sensitive: viewers get aggregates only  # noqa: E501
+    ("GET /forms/tgpl_person/submissions.xlsx",                   303, 303, 303, 303, 403, 200, 200, 200),
     ("GET /reports/directive.xlsx?period=2026-H1",                303, 303, 303, 303, 403, 403, 200, 200),
     ("GET /reports/bieu24.csv?period=2026-H1&rule=stat",          303, 303, 303, 303, 403, 403, 200, 200),
     ("GET /reports/bieu25.csv?period=2026-X9",                    303, 303, 303, 303, 403, 403, 400, 400),
@@ -98,7 +105,15 @@ MATRIX = [
     ("POST /logout",                                              303, 303, 303, 303, 303, 303, 303, 303),  # last: it ends every session of the user  # noqa: E501
 ]
 # fmt: on
-POSTED = {"name": "Thôn Đổi Tên", "state": "approved", "comment": "ok", "username": "nobody", "password": "sai"}
+POSTED = {
+    "old_commune": "01858",
+    "name": "Thôn Đổi Tên",
+    "state": "approved",
+    "comment": "ok",
+    "username": "nobody",
+    "password": "sai",
+    "sensitive": "off",
+}
 
 
 def served_routes(app: FastAPI) -> list[tuple[str, re.Pattern[str]]]:
@@ -135,10 +150,16 @@ def session_form() -> BuiltForm:
     return build_xlsform(BUILTIN_FORMS / "tgpl_session.xlsx")
 
 
+@cache
+def person_form() -> BuiltForm:
+    return build_xlsform(BUILTIN_FORMS / "tgpl_person.xlsx")
+
+
 @pytest.fixture
 def world(web: Web, backan: Session, java: None) -> dict[str, str]:
-    """A published form, a proposal in Bằng Thành (Pác Nặm) and one in Thượng Quan (Ngân Sơn), one submission."""
+    """The two forms published, a proposal in Bằng Thành (Pác Nặm) and one in Thượng Quan (Ngân Sơn), a session."""
     publish_xform(session=backan, store=web.live.store, xform=session_form().xform, media={})
+    publish_xform(session=backan, store=web.live.store, xform=person_form().xform, media={})  # sensitive from the start
     pac_nam = registry.add_village(session=backan, commune_code="01864", name="Thôn A")
     ngan_son = registry.add_village(session=backan, commune_code="01957", name="Thôn B")
     app_user, _ = create_app_user(session=backan, name="Phone")
@@ -284,12 +305,10 @@ def test_openapi_schema_lists_the_api(web: Web) -> None:
 
 
 def test_viewers_get_protected_counts_over_whole_quarters(web: Web, world: dict[str, str], backan: Session) -> None:
-    person_form = build_xlsform(BUILTIN_FORMS / "tgpl_person.xlsx")
-    publish_xform(session=backan, store=web.live.store, xform=person_form.xform, media={})
     phone, _ = create_app_user(session=backan, name="Intake")
     for category in ("kk_hiv", "kk_hiv", "ho_ngheo kk_hiv", "ho_ngheo", "ho_ngheo", "ho_ngheo", "ho_ngheo"):
         values = {"intake_date": "2026-11-20", "commune": "01864", "consent": "dong_y", "art7": category}
-        receive(session=backan, store=web.live.store, app_user=phone, parts={}, xml=fill(person_form.xform, values))
+        receive(session=backan, store=web.live.store, app_user=phone, parts={}, xml=fill(person_form().xform, values))
     headers = {"Authorization": f"Bearer {new_api_token(session=backan, username='viewer')}"}
     report = httpx.get(f"{web.live.base}/api/coverage?from=2026-11-20&to=2026-11-20&area=01864", headers=headers).json()
     assert (report["from"], report["to"]) == ("2026-10-01", "2026-12-31")  # a whole quarter, not one day
@@ -329,3 +348,71 @@ def test_viewers_download_de_identified_exports(web: Web, world: dict[str, str])
     staff = web.browser("coord").http.get("/forms/tgpl_session/submissions.csv.zip")
     with zipfile.ZipFile(io.BytesIO(staff.content)) as archive:
         assert archive.read("tgpl_session-team.csv").decode("utf-8-sig").startswith("member_name,member_role,")
+
+
+AGGREGATES_ONLY = "chứa dữ liệu cá nhân nhạy cảm: người xem chỉ được xem số liệu tổng hợp"
+
+
+def test_viewers_get_no_rows_of_the_person_form(web: Web, world: dict[str, str], backan: Session) -> None:
+    phone, _ = create_app_user(session=backan, name="Intake")
+    values = {"intake_date": "2026-11-20", "commune": "01864", "consent": "dong_y", "art7": "kk_hiv", "sex": "nu"}
+    receive(session=backan, store=web.live.store, app_user=phone, parts={}, xml=fill(person_form().xform, values))
+    viewer = web.browser("viewer").http
+    for path in ("/forms/tgpl_person/submissions.csv.zip", "/forms/tgpl_person/submissions.xlsx",
+                 "/forms/tgpl_person/submissions.csv.zip?attachments=true"):  # fmt: skip
+        refused = viewer.get(path)
+        assert (refused.status_code, refused.headers["content-type"]) == (403, "text/html; charset=utf-8"), path
+        assert AGGREGATES_ONLY in refused.text
+        assert "kk_hiv" not in refused.text
+    offered = viewer.get("/downloads").text
+    assert "/forms/tgpl_person/submissions" not in offered  # not offered at all
+    assert "/forms/tgpl_session/submissions.csv.zip" in offered  # de-identified
+    assert '<span class="aggregates-only">' in offered  # where its figures are instead: dashboard, map
+    coordinator = web.browser("coord").http
+    with zipfile.ZipFile(io.BytesIO(coordinator.get("/forms/tgpl_person/submissions.csv.zip").content)) as archive:
+        assert "kk_hiv" in archive.read("tgpl_person.csv").decode("utf-8-sig")
+    assert coordinator.get("/forms/tgpl_person/submissions.xlsx").status_code == 200
+    assert "/forms/tgpl_person/submissions.csv.zip" in coordinator.get("/downloads").text
+
+
+def test_an_admin_marks_a_form_sensitive_and_viewers_lose_its_rows(
+    web: Web, world: dict[str, str], backan: Session
+) -> None:
+    admin, viewer, coordinator = web.browser("admin"), web.browser("viewer").http, web.browser("coord").http
+    assert web.browser("coord").post("/forms/tgpl_session/sensitive", {"sensitive": "on"}).status_code == 403
+    create_web_user(session=backan, username="admin_ngan_son", password=PASSWORD, role="admin", area_scheme="old",
+                    area_code="062")  # fmt: skip
+    area_admin = web.browser("admin_ngan_son")
+    assert area_admin.post("/forms/tgpl_session/sensitive", {"sensitive": "on"}).status_code == 403  # every area's
+    assert viewer.get("/forms/tgpl_session/submissions.xlsx").status_code == 200
+    marked = admin.post("/forms/tgpl_session/sensitive", {"sensitive": "on"})
+    assert (marked.status_code, marked.headers["location"]) == (303, "/forms")
+    forms = admin.http.get("/forms").text
+    assert 'action="/forms/tgpl_session/sensitive"' in forms
+    assert '<input type="hidden" name="sensitive" value="off">' in forms  # the toggle now turns it off
+    for path in ("/forms/tgpl_session/submissions.csv.zip", "/forms/tgpl_session/submissions.xlsx"):
+        assert viewer.get(path).status_code == 403, path
+        assert AGGREGATES_ONLY in viewer.get(path).text
+        assert coordinator.get(path).status_code == 200, path
+    assert "/forms/tgpl_session/submissions" not in viewer.get("/downloads").text
+    assert admin.post("/forms/tgpl_session/sensitive", {"sensitive": "maybe"}).status_code == 400
+    assert admin.post("/forms/tgpl_session/sensitive", {"sensitive": "off"}).status_code == 303
+    assert viewer.get("/forms/tgpl_session/submissions.csv.zip").status_code == 200
+    audit = backan.exec(select(Audit.action, Audit.actor).where(col(Audit.action).startswith("form.sensitive"))).all()
+    admin_id = backan.exec(select(WebUser.id).where(WebUser.username == "admin")).one()
+    assert list(audit) == [
+        ("form.sensitive.on", f"web_user:{admin_id}"),
+        ("form.sensitive.off", f"web_user:{admin_id}"),
+    ]
+
+
+def test_a_viewers_session_export_has_months_communes_and_no_staff(web: Web, world: dict[str, str]) -> None:
+    response = web.browser("viewer").http.get("/forms/tgpl_session/submissions.csv.zip")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        (row,) = csv.DictReader(io.StringIO(archive.read("tgpl_session.csv").decode("utf-8-sig")))
+    assert (row["session_date"], row["place-commune"], row["KEY"]) == ("2026-11", "01864", row["meta-instanceID"])
+    assert row["SubmissionDate"] == datetime.now(UTC).strftime("%Y-%m")  # the month it arrived, not the moment
+    gone = {"SubmitterID", "SubmitterName", "DeviceID", "meta-instanceName", "place-village", "place-village_name",
+            "place-village_point-Latitude", "place-village_label", "attendance_photo"}  # fmt: skip
+    assert gone.isdisjoint(row)
+    assert "Phone" not in row.values()  # the collaborator's name
