@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from html import escape
 from typing import Any
 
 import folium
-from branca.element import CssLink, Figure, JavascriptLink
+from branca.element import CssLink, JavascriptLink
 from folium.plugins import MarkerCluster
 
 from maps.assets import DEFAULT_BASE, SCRIPTS, STYLESHEETS, asset_urls
+from maps.document import Map, MapFigure
 from maps.elements import BoundPopup, BoundTooltip, FitView, Stylesheet
 from maps.labels import format_date, labels
 from maps.legend import Legend
@@ -41,16 +43,19 @@ def build_map(cov: Coverage, *, lang: str = "vi", asset_base: str = DEFAULT_BASE
     return fmap
 
 
-def page_html(cov: Coverage, *, lang: str = "vi", asset_base: str = DEFAULT_BASE) -> str:
-    """The coverage map as a whole HTML page for the web UI."""
-    return str(figure_of(build_map(cov, lang=lang, asset_base=asset_base)).render())
+def page_html(cov: Coverage, *, lang: str = "vi", asset_base: str = DEFAULT_BASE, nonce: str | None = None) -> str:
+    """The coverage map as a whole HTML page for the web UI; its one inline script carries nonce, the response's
+    Content-Security-Policy nonce."""
+    figure = figure_of(build_map(cov, lang=lang, asset_base=asset_base))
+    figure.nonce = nonce
+    return str(figure.render())
 
 
 def draw_map(cov: Coverage, *, lang: str = "vi") -> folium.Map:
     """The coverage map with no script or style links at all (build_map and standalone_html add them)."""
     words = labels(lang)
     recent_days = cov.stale_days if cov.stale_days is not None else RECENT_DAYS
-    fmap = folium.Map(location=BAC_KAN, zoom_start=9, tiles=None, control_scale=True)
+    fmap = Map(location=BAC_KAN, zoom_start=9, tiles=None, control_scale=True)
     fmap.default_js = []  # instance lists: folium's defaults point at CDNs
     fmap.default_css = []
     title = _title(cov, lang)
@@ -82,10 +87,12 @@ def draw_map(cov: Coverage, *, lang: str = "vi") -> folium.Map:
 
 
 def _groups(cov: Coverage, words: dict[str, str]) -> tuple[list[folium.FeatureGroup], dict[str, folium.FeatureGroup]]:
-    """The place layers in order (one per old district, or one for the new communes) and each commune's layer."""
+    """The place layers in order (one per old district, or one for the new communes) and each commune's layer.
+
+    Leaflet's layer control writes layer names into the page as HTML: a district's name goes in escaped."""
     other = folium.FeatureGroup(name=words["other_layer"])
     if cov.scheme == "old":
-        layers = {d.code: folium.FeatureGroup(name=d.name) for d in cov.districts}
+        layers = {d.code: folium.FeatureGroup(name=escape(d.name)) for d in cov.districts}
         of_commune = {c.code: layers.get(c.parent_code or "", other) for c in cov.communes}
     else:
         layers = {"": folium.FeatureGroup(name=words["communes_layer"])}
@@ -181,8 +188,8 @@ def _title(cov: Coverage, lang: str) -> str:
     return f"{cov.area_name} · {period}" if cov.area_name else period
 
 
-def figure_of(fmap: folium.Map) -> Figure:
+def figure_of(fmap: folium.Map) -> MapFigure:
     """The HTML document a map belongs to."""
     root = fmap.get_root()
-    assert isinstance(root, Figure)
+    assert isinstance(root, MapFigure)
     return root

@@ -22,6 +22,7 @@ from server.web import (
     downloads,
     forms_page,
     map_page,
+    page_scripts,
     submissions_page,
     villages_page,
 )
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         auth_pages,
         dashboard,
         map_page,
+        page_scripts,
         villages_page,
         collaborators,
         forms_page,

@@ -14,6 +14,7 @@ from server.core.config import Settings
 from server.core.errors import BadRequest, MethodNotAllowed, NotFound, TgplError
 from server.core.logs import mask_tokens
 from server.openrosa.responses import message_xml, xml_response
+from server.web.map_page import MAP_PATH
 from server.web.security import LoginRequired, lang_of
 from server.web.templating import page
 
@@ -33,7 +34,8 @@ def install(app: FastAPI, settings: Settings) -> None:
             return JSONResponse({"code": error.code, "message": error.message, "vi": error.vi, "en": error.en},
                                 status_code=error.status, headers=headers)  # fmt: skip
         message = error.en if lang_of(request) == "en" else error.vi
-        return page(request, "error.html", user=None, status=error.status, error=message)
+        framed = path == MAP_PATH  # the map's error shows in the dashboard's frame
+        return page(request, "error.html", user=None, status=error.status, framable=framed, error=message)
 
     @app.exception_handler(TgplError)
     async def tgpl_error(request: Request, error: TgplError) -> Response:

@@ -44,6 +44,8 @@ def import_villages(*, session: Session, data: bytes, source_ref: str, actor: st
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    else:
+        dialect.doublequote = True  # the sniffer reads only the header line, where no quote is doubled
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in reader.fieldnames]

@@ -9,20 +9,23 @@ from maps import asset_files, page_html
 from server.core.errors import NotFound
 from server.deps import SessionDep
 from server.places.coverage_access import parse_query, user_coverage
+from server.web.csp import new_nonce, page_headers
 from server.web.security import AnyUser, lang_of
-from server.web.templating import PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
 ASSET_BASE = "/static/map"
+MAP_PATH = "/map"  # the page the dashboard frames
 
 
-@router.get("/map", response_class=HTMLResponse)
+@router.get(MAP_PATH, response_class=HTMLResponse)
 def coverage_map(request: Request, user: AnyUser, session: SessionDep, scheme: str | None = None,
                  area: str | None = None) -> HTMLResponse:  # fmt: skip
-    """The map of the period and area chosen on the dashboard."""
+    """The map of the period and area chosen on the dashboard (the one page tgpl's own pages may frame)."""
     query = parse_query(user, request.query_params.get("from"), request.query_params.get("to"), scheme, area or None)
     cov = user_coverage(session, user, query, points=True)
-    return HTMLResponse(page_html(cov, lang=lang_of(request), asset_base=ASSET_BASE), headers=PAGE_HEADERS)
+    nonce = new_nonce()
+    html = page_html(cov, lang=lang_of(request), asset_base=ASSET_BASE, nonce=nonce)
+    return HTMLResponse(html, headers=page_headers(nonce, framable=True))
 
 
 @router.get(ASSET_BASE + "/{name:path}")

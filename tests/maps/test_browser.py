@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
 from maps import asset_files, asset_urls, page_html, standalone_html
+from server.web.csp import new_nonce, page_headers
 from tests.browser import Offline
 from tests.live_server import serve_in_thread
 from tests.maps.folium_html import parse_popup, point_cards, point_layer_names, tooltip_text
@@ -167,3 +168,54 @@ def test_served_map_loads_leaflet_from_tgpl(offline: Offline, tmp_path: Path) ->
     assert offline.texts(".marker-cluster") == ["4"]
     assert offline.blocked_hosts() == {"tile.openstreetmap.org"}
     assert offline.errors == []
+
+
+# Every Content-Security-Policy violation of the page, as the browser reports it.
+VIOLATIONS = """window.tgplViolations = [];
+document.addEventListener("securitypolicyviolation",
+    (e) => window.tgplViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));"""
+
+
+def test_the_served_map_works_under_the_pages_content_security_policy(offline: Offline) -> None:
+    files = asset_files()
+    app = FastAPI()
+
+    @app.get("/static/map/{name:path}")
+    def asset(name: str) -> FileResponse:
+        if name not in files:
+            raise HTTPException(404)
+        return FileResponse(files[name])
+
+    @app.get("/map")
+    def coverage_map() -> HTMLResponse:
+        nonce = new_nonce()
+        html = page_html(coverage(), asset_base="/static/map", nonce=nonce)
+        return HTMLResponse(html, headers=page_headers(nonce, framable=True))
+
+    console: list[str] = []
+    offline.page.on("console", lambda message: console.append(message.text))
+    offline.page.add_init_script(VIOLATIONS)
+    with serve_in_thread(app) as base:
+        offline.open(f"{base}/map")
+        page = offline.page
+        assert offline.fills() == FIRST_VIEW  # markers and shapes
+        assert offline.texts(".marker-cluster") == ["4"]
+        assert "Chưa có buổi nào" in offline.texts(".tgpl-legend")[0]  # the legend
+        page.hover(".leaflet-control-layers")  # the layer control
+        assert offline.texts(".leaflet-control-layers-overlays label") == [
+            "Huyện Chợ Mới",
+            "Huyện Na Rì",
+            "Buổi trợ giúp (điểm GPS)",
+        ]
+        page.mouse.move(0, 0)
+        page.locator(f'path.leaflet-interactive[fill="{VILLAGE_REACHED}"]').hover()  # a tooltip
+        assert offline.texts(".leaflet-tooltip") == ["Thôn Nà Pài · Số buổi trong kỳ: 2 · Buổi gần nhất: 28/03/2025"]
+        page.locator(f'path.leaflet-interactive[fill="{NEVER}"]').click()  # a popup
+        page.locator(".leaflet-popup-content").wait_for()
+        assert page.inner_text(".leaflet-popup-content").startswith("Xã Như Cố")
+        violations = page.evaluate("window.tgplViolations")
+
+    assert violations == []
+    assert [text for text in console if "Content Security Policy" in text] == []
+    assert offline.errors == []
+    assert offline.blocked_hosts() == {"tile.openstreetmap.org"}

@@ -280,3 +280,31 @@ def test_each_village_adds_little_to_the_page() -> None:
     large = len(page_html(cov).encode("utf-8"))
 
     assert (large - small) / 1000 < 300  # bytes per village: a GeoJSON feature (a marker with scripts took 2,500)
+
+
+def test_only_the_maps_own_script_carries_the_nonce() -> None:
+    cov = coverage()
+    smuggled = "</script><script>alert(1)</script>"
+    cov.villages.append(row("village", "0202099", smuggled, "02020", 22.2, 106.0, 1, 3, status="confirmed"))
+    cov.communes[0].name = smuggled
+
+    html = page_html(cov, nonce="n0nce-n0nce")
+
+    assert re.findall(r"<script\b[^>]*>", html) == [
+        '<script src="/static/map/leaflet.js">',
+        '<script src="/static/map/leaflet.markercluster.js">',
+        '<script nonce="n0nce-n0nce">',
+    ]  # folium's header script (L_NO_TOUCH, L_DISABLE_3D) is left out; the smuggled one never opens
+    assert "L_NO_TOUCH" not in html
+    assert page_html(coverage()).count("<script>") == 1  # no nonce given: a plain script, as in the standalone file
+
+
+def test_names_shown_as_markup_by_leaflet_or_the_page_are_escaped() -> None:
+    cov = replace(coverage(), area_name="</title><script>alert(1)</script>")
+    cov.districts[0].name = '<img src=x onerror="alert(1)">'
+
+    html = page_html(cov)
+
+    assert "<title>&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; · 01/01/2025" in html
+    assert layer_names(html)[0] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"  # the layer control's innerHTML
+    assert "<img" not in html

@@ -28,7 +28,7 @@ def test_leaflet_and_markercluster_are_inlined_before_the_map_script() -> None:
     cluster = html.index("L.MarkerClusterGroup=L.FeatureGroup.extend(")
     map_script = html.index("L.map(")
     assert leaflet < cluster < map_script
-    assert html.count("<script") == html.count("</script>") == 4  # leaflet, markercluster, switches, the map
+    assert html.count("<script") == html.count("</script>") == 3  # leaflet, markercluster, the map
 
 
 def test_stylesheet_images_become_data_uris() -> None:

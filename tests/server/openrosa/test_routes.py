@@ -90,6 +90,7 @@ def test_manifest_and_media_are_exact_and_cacheable(phone: Phone, collect) -> No
     assert media.content == DEMO_MEDIA["places.csv"]
     assert hashlib.md5(media.content).hexdigest() == md5
     assert media.headers["etag"] == f'"{md5}"'
+    assert (media.headers["x-content-type-options"], media.headers["content-security-policy"]) == ("nosniff", "sandbox")
     again = client.get(url, **{"If-None-Match": media.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""

@@ -97,3 +97,10 @@ def test_a_code_of_both_structures_must_say_which(backan: Session) -> None:
         "Thôn Hai Cột": ("01864", "01858"),
         "Thôn Có Xã Cũ": ("01864", "01861"),
     }
+
+
+def test_quotes_doubled_inside_a_quoted_name_are_read_as_one(backan: Session) -> None:
+    data = 'commune_code,scheme,name\n01864,new,"Thôn ""Nà Pài"", trên"\n'.encode()
+    report = import_villages(session=backan, data=data, source_ref="quotes.csv")
+    assert report.errors == []
+    assert [v.name for v in list_villages(backan)] == ['Thôn "Nà Pài", trên']

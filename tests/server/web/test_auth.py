@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session, select
@@ -84,7 +85,20 @@ def test_parallel_guesses_cannot_pass_the_lockout(web: Web) -> None:
         assert len(failures) >= 24
 
 
-def test_pages_cannot_be_framed_by_other_sites(web: Web) -> None:
-    response = web.browser("coord").http.get("/")
-    assert response.headers["x-frame-options"] == "SAMEORIGIN"
-    assert response.headers["content-security-policy"] == "frame-ancestors 'self'"
+def test_pages_cannot_be_framed_and_run_only_their_own_scripts(web: Web) -> None:
+    browser = web.browser("coord")
+    pages = [browser.http.get(path) for path in ("/", "/", "/login", "/nowhere", "/map")]
+    policies = [response.headers["content-security-policy"] for response in pages]
+    nonces = [re.findall(r"'nonce-([\w-]{24})'", policy)[0] for policy in policies]
+    assert len(set(nonces)) == len(nonces)  # a new nonce for every response
+    dashboard, _, sign_in, missing, framed = (p.replace(n, "N") for p, n in zip(policies, nonces, strict=True))
+    assert dashboard == (
+        "default-src 'self'; script-src 'self' 'nonce-N'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https://tile.openstreetmap.org; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    assert sign_in == missing == dashboard  # the sign-in page and error pages too
+    assert framed == dashboard.replace("frame-ancestors 'none'", "frame-ancestors 'self'")  # the dashboard's map
+    assert [response.headers["x-frame-options"] for response in pages] == ["DENY"] * 4 + ["SAMEORIGIN"]
+    assert pages[4].text.count(f'<script nonce="{nonces[4]}">') == 1  # the map's own script
+    assert pages[4].text.count("<script>") == 0  # and no other inline script
