@@ -44,6 +44,12 @@ def test_the_person_form_already_stored_becomes_sensitive(settings: Settings) ->
             for form_id in ("tgpl_person", "tgpl_session", "other"):
                 connection.execute(text("INSERT INTO form (xml_form_id, state, created_at) VALUES (:id, 'open', :at)"),
                                    {"id": form_id, "at": "2026-11-26 00:00:00+00:00"})  # fmt: skip
+            # a published version refers to its form, as on every real database (a table copy would break it)
+            version = text(
+                "INSERT INTO form_version (form_id, version, title, xml, md5, sha256, binary_paths, published_at) "
+                "SELECT id, '1', 'T', :xml, 'm', 's', '[]', created_at FROM form WHERE xml_form_id = 'tgpl_person'"
+            )
+            connection.execute(version, {"xml": b"<h:html/>"})
         command.upgrade(config, "head")
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT xml_form_id, sensitive FROM form ORDER BY xml_form_id")).all()

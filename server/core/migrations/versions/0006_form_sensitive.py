@@ -22,8 +22,9 @@ SENSITIVE_BY_DEFAULT = ("tgpl_person",)  # as server.publishing.forms has it; a 
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("form", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sensitive", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN (SQLite takes it with a constant default): a batch copy of the table would have to drop
+    # `form`, which the rows of form_version and submission refer to, and fails on any database that holds forms.
+    op.add_column("form", sa.Column("sensitive", sa.Boolean(), nullable=False, server_default=sa.false()))
     form = sa.table("form", sa.column("xml_form_id", sa.String()), sa.column("sensitive", sa.Boolean()))
     op.execute(form.update().where(form.c.xml_form_id.in_(SENSITIVE_BY_DEFAULT)).values(sensitive=True))
 
