@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -142,7 +143,8 @@ def test_the_cluster_opens_into_its_four_sessions(offline: Offline, tmp_path: Pa
     assert offline.fills()[SESSION] == 4
 
 
-def test_served_map_loads_leaflet_from_tgpl(offline: Offline, tmp_path: Path) -> None:
+def map_app(map_page: Callable[[], HTMLResponse]) -> FastAPI:
+    """An app serving Leaflet's files from tgpl's asset list and a map page at /map, as tgpl serves them."""
     files = asset_files()
     app = FastAPI()
 
@@ -152,11 +154,15 @@ def test_served_map_loads_leaflet_from_tgpl(offline: Offline, tmp_path: Path) ->
             raise HTTPException(404)
         return FileResponse(files[name])
 
-    @app.get("/map")
+    app.get("/map")(map_page)
+    return app
+
+
+def test_served_map_loads_leaflet_from_tgpl(offline: Offline, tmp_path: Path) -> None:
     def coverage_map() -> HTMLResponse:
         return HTMLResponse(page_html(coverage(), asset_base="/static/map"))
 
-    with serve_in_thread(app) as base:
+    with serve_in_thread(map_app(coverage_map)) as base:
         offline.open(f"{base}/map")
         offline.page.screenshot(path=str(tmp_path / "served.png"))
         statuses = {url.removeprefix(base): status for url, status in offline.statuses.items() if url.startswith(base)}
@@ -177,16 +183,6 @@ document.addEventListener("securitypolicyviolation",
 
 
 def test_the_served_map_works_under_the_pages_content_security_policy(offline: Offline) -> None:
-    files = asset_files()
-    app = FastAPI()
-
-    @app.get("/static/map/{name:path}")
-    def asset(name: str) -> FileResponse:
-        if name not in files:
-            raise HTTPException(404)
-        return FileResponse(files[name])
-
-    @app.get("/map")
     def coverage_map() -> HTMLResponse:
         nonce = new_nonce()
         html = page_html(coverage(), asset_base="/static/map", nonce=nonce)
@@ -195,7 +191,7 @@ def test_the_served_map_works_under_the_pages_content_security_policy(offline: O
     console: list[str] = []
     offline.page.on("console", lambda message: console.append(message.text))
     offline.page.add_init_script(VIOLATIONS)
-    with serve_in_thread(app) as base:
+    with serve_in_thread(map_app(coverage_map)) as base:
         offline.open(f"{base}/map")
         page = offline.page
         assert offline.fills() == FIRST_VIEW  # markers and shapes
