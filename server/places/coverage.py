@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from server.core.errors import NotFound
 from server.core.models import PersonCategory, PersonFact, Place, SessionFact
+from server.places.counts import Counts, protect, total_of
 from server.places.coverage_reads import (
     latest_dates,
     period_groups,
@@ -30,21 +31,6 @@ from server.places.coverage_reads import (
 
 LEVELS = ("district", "commune", "village")
 UNKNOWN_OLD = "old_commune_unknown"  # key of the records whose pre-2025 commune cannot be told (by old district)
-SUPPRESS_BELOW = 5  # sensitive counts 1-4 are shown as "<5" to viewers, larger ones rounded to a multiple of 5
-
-
-@dataclass
-class Counts:
-    """What happened at a place in the period."""
-
-    sessions: int = 0
-    participants: int = 0
-    women: int = 0
-    ethnic: int | str = 0  # sensitive: protected for viewers
-    requests_received: int = 0
-    requests_accepted: int = 0
-    people: int | str = 0  # person records (people helped); sensitive: protected for viewers
-    categories: dict[str, int | str] = field(default_factory=dict)  # Article 7 category → people; sensitive
 
 
 @dataclass
@@ -144,7 +130,7 @@ def coverage(
     with points, also the period's sessions that have a GPS point (what a map draws; tables and reports need none)."""
     if scheme not in ("old", "new"):
         raise ValueError("scheme is old or new")
-    area_name, communes, districts = _area(session, scheme, area_code)
+    area_name, area_level, communes, districts = _area(session, scheme, area_code)
     commune_codes = {c.code for c in communes}
     registry = {v.code: v for v in registry_villages(session)}
     survivors = survivor_codes(registry)
@@ -161,9 +147,9 @@ def coverage(
             counts.requests_accepted += group.requests_accepted
     last = latest_dates(session, scheme, end, survivors)
     _people(session, scheme, start, end, survivors, by_key)
-    unknown = _unknown_old(scheme, area_code, districts, by_key)
+    unknown = _unknown_old(scheme, area_level, districts, by_key)
     rows = [by_key.get(("commune", c.code), Counts()) for c in communes]
-    totals = _totals(rows + ([unknown] if unknown is not None else []), viewer)
+    totals = total_of(rows + ([unknown] if unknown is not None else []), viewer=viewer)
     if viewer and unknown is not None:
         protect(unknown)
     if viewer:
@@ -256,34 +242,6 @@ def report(cov: Coverage, flags: Sequence[object] = ()) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def suppress(value: int | str) -> int | str:
-    """Disclosure control for a sensitive count shown to viewers: 1-4 become "<5"; larger counts are rounded to a
-    multiple of 5, so that differences between overlapping figures (a commune minus its villages, two periods)
-    cannot recover a small count; 0 stays 0."""
-    if not isinstance(value, int) or value == 0:
-        return value
-    if value < SUPPRESS_BELOW:
-        return "<5"
-    return SUPPRESS_BELOW * round(value / SUPPRESS_BELOW)
-
-
-def protect(counts: Counts) -> None:
-    """Apply disclosure control to the sensitive counts of a place (people, ethnic minority, Article 7)."""
-    counts.people = suppress(counts.people)
-    counts.ethnic = suppress(counts.ethnic)
-    counts.categories = {k: suppress(v) for k, v in counts.categories.items()}
-
-
-def _totals(rows: list[Counts], viewer: bool) -> Counts:
-    """The area's totals, summed from the raw commune counts (before any protection), then protected for viewers."""
-    total = Counts()
-    for counts in rows:
-        _add(total, counts)
-    if viewer:
-        protect(total)
-    return total
-
-
 def _keys(
     scheme: str, commune: str | None, old_commune: str | None, old_district: str | None, village: str | None
 ) -> Iterable[tuple[str, str]]:
@@ -302,30 +260,14 @@ def _keys(
 
 
 def _unknown_old(
-    scheme: str, area_code: str | None, districts: list[Place], by_key: dict[tuple[str, str], Counts]
+    scheme: str, level: str | None, districts: list[Place], by_key: dict[tuple[str, str], Counts]
 ) -> Counts | None:
     """The area's records of unknown old commune, summed (old structure only): those of its districts, and for the
-    whole structure or a province also those whose old district is unknown too."""
-    if scheme != "old" or (area_code is not None and len(area_code) > 3):  # an old commune holds no unknown ones
+    whole structure (level None) or a province also those whose old district is unknown too."""
+    if scheme != "old" or level == "commune":  # an old commune holds no record of unknown old commune
         return None
-    keys = [d.code for d in districts] + ([""] if area_code is None or len(area_code) == 2 else [])
-    unknown = Counts()
-    for part in (by_key[(UNKNOWN_OLD, k)] for k in keys if (UNKNOWN_OLD, k) in by_key):
-        _add(unknown, part)
-    return unknown
-
-
-def _add(total: Counts, counts: Counts) -> None:
-    """Add raw (unprotected) counts into a total."""
-    total.sessions += counts.sessions
-    total.participants += counts.participants
-    total.women += counts.women
-    total.ethnic = int(total.ethnic) + int(counts.ethnic)
-    total.requests_received += counts.requests_received
-    total.requests_accepted += counts.requests_accepted
-    total.people = int(total.people) + int(counts.people)
-    for key, value in counts.categories.items():
-        total.categories[key] = int(total.categories.get(key, 0)) + int(value)
+    keys = [d.code for d in districts] + ([""] if level in (None, "province") else [])
+    return total_of([by_key[(UNKNOWN_OLD, k)] for k in keys if (UNKNOWN_OLD, k) in by_key], viewer=False)
 
 
 def _session_points(
@@ -383,13 +325,14 @@ def _people(
             counts.categories[category] = int(counts.categories.get(category, 0)) + number
 
 
-def _area(session: Session, scheme: str, code: str | None) -> tuple[str, list[Place], list[Place]]:
-    """The area's name, its communes and (old scheme) its districts, all loaded ones when code is None."""
+def _area(session: Session, scheme: str, code: str | None) -> tuple[str, str | None, list[Place], list[Place]]:
+    """The area's name, level, communes and (old scheme) districts; every loaded one, and no level, when code is
+    None."""
     places = session.exec(select(Place).where(Place.scheme == scheme)).all()
     communes = [p for p in places if p.level == "commune"]
     districts = [p for p in places if p.level == "district"]
     if code is None:
-        return "", sorted(communes, key=lambda p: p.code), sorted(districts, key=lambda p: p.code)
+        return "", None, sorted(communes, key=lambda p: p.code), sorted(districts, key=lambda p: p.code)
     area = next((p for p in places if p.code == code), None)
     if area is None:
         raise NotFound(
@@ -403,4 +346,4 @@ def _area(session: Session, scheme: str, code: str | None) -> tuple[str, list[Pl
         communes = [c for c in communes if c.province_code == code]
     district_codes = {c.parent_code for c in communes}
     districts = [d for d in districts if d.code in district_codes]
-    return area.name, sorted(communes, key=lambda p: p.code), sorted(districts, key=lambda p: p.code)
+    return area.name, area.level, sorted(communes, key=lambda p: p.code), sorted(districts, key=lambda p: p.code)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from server.places.coverage import Counts, Coverage, PlaceRow, SessionPoint
+from server.places.counts import Counts
+from server.places.coverage import Coverage, PlaceRow, SessionPoint
 
 START, END = date(2025, 1, 1), date(2025, 3, 31)
 
