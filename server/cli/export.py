@@ -37,7 +37,7 @@ def _filters(
     session: Session, start: str | None, end: str | None, area: str | None, scheme: str, review_state: str | None
 ) -> ExportFilter:
     """The export filters from the command's options (an area holds the records placed in it in its own structure)."""
-    reach = area_reach(session, area_of(scheme, area)) if area else None
+    reach = area_reach(session, area_of(session, scheme, area)) if area else None
     return ExportFilter(parse_day(start), parse_day(end), reach, review_state)
 
 

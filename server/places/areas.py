@@ -15,9 +15,10 @@ from datetime import date
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from server.core.errors import Forbidden
+from server.core.errors import Forbidden, NotFound
 from server.core.models import PersonFact, Place, PlaceSuccessor, SessionFact, Village, WebUser
 from server.places import villages as registry
+from server.places.rollup import old_codes
 
 COLUMNS = {("new", "commune"): "commune_code", ("old", "commune"): "old_commune_code",
            ("old", "district"): "old_district_code"}  # fmt: skip
@@ -62,16 +63,21 @@ class Reach:
         return place.old_commune_code is None and place.commune_code in self.unknown_old
 
 
-def user_area(user: WebUser) -> Area | None:
+def user_area(session: Session, user: WebUser) -> Area | None:
     """The area a user is limited to, or None for a user who sees every area."""
     if user.area_scheme is None or user.area_code is None:
         return None
-    return area_of(user.area_scheme, user.area_code)
+    return area_of(session, user.area_scheme, user.area_code)
 
 
-def area_of(scheme: str, code: str) -> Area:
-    """The area of a unit by its official code (mã ĐVHC: 2 digits a province, 3 a district, 5 a commune)."""
-    return Area(scheme, {2: "province", 3: "district"}.get(len(code), "commune"), code)
+def area_of(session: Session, scheme: str, code: str) -> Area:
+    """The area of a loaded unit of a structure, by its code (NotFound when no such unit is loaded)."""
+    level = session.exec(select(Place.level).where(Place.scheme == scheme, Place.code == code)).first()
+    if level is None:
+        raise NotFound(
+            f"Không có địa bàn mã {code} ({scheme}).", f"No area with code {code} in the {scheme} structure."
+        )
+    return Area(scheme, level, code)
 
 
 def area_reach(session: Session, area: Area) -> Reach:
@@ -97,7 +103,7 @@ def area_reach(session: Session, area: Area) -> Reach:
 
 def user_reach(session: Session, user: WebUser) -> Reach | None:
     """The records a user may see, or None for every record."""
-    area = user_area(user)
+    area = user_area(session, user)
     return area_reach(session, area) if area is not None else None
 
 
@@ -111,11 +117,14 @@ def record_event(session: Session, submission_id: int) -> tuple[date | None, Rec
     """A submission's event date and place, from its facts (none for forms without facts: only unlimited users see
     those)."""
     session_fact = session.get(SessionFact, submission_id)
-    fact: SessionFact | PersonFact | None = session_fact or session.get(PersonFact, submission_id)
-    if fact is None:
-        return None, None
-    day = session_fact.session_date if session_fact is not None else getattr(fact, "intake_date", None)
-    return day, RecordPlace(fact.commune_code, fact.old_commune_code, fact.old_district_code)
+    if session_fact is not None:
+        return session_fact.session_date, _fact_place(session_fact)
+    person = session.get(PersonFact, submission_id)
+    return (person.intake_date, _fact_place(person)) if person is not None else (None, None)
+
+
+def _fact_place(fact: SessionFact | PersonFact) -> RecordPlace:
+    return RecordPlace(fact.commune_code, fact.old_commune_code, fact.old_district_code)
 
 
 def record_place(session: Session, submission_id: int) -> RecordPlace | None:
@@ -130,8 +139,8 @@ def require_record(session: Session, user: WebUser, submission_id: int) -> None:
 
 
 def village_places(session: Session, villages: Sequence[Village]) -> dict[str, RecordPlace]:
-    """Each village's place, by village code, told as a record made there is (server.places.rollup): its old
-    commune, or the only one that went into its 2025 commune; its old district, or the only one they all were in."""
+    """Each village's place, by village code, told as for a record made there (server.places.rollup.old_codes), the
+    predecessors of all their 2025 communes read in one query."""
     communes = {v.commune_code for v in villages}
     old_commune = aliased(Place)
     query = (
@@ -145,21 +154,9 @@ def village_places(session: Session, villages: Sequence[Village]) -> dict[str, R
         predecessors.setdefault(new_code, {})[old_code] = district
     places = {}
     for village in villages:
-        before = predecessors.get(village.commune_code, {})
-        old = village.old_commune_code or (next(iter(before)) if len(before) == 1 else None)
-        districts = set(before.values())
-        district = before.get(old) if old in before else (districts.pop() if old is None and len(districts) == 1
-                                                           else _district_of(session, old))  # fmt: skip
-        places[village.code] = RecordPlace(village.commune_code, old, district)
+        known = predecessors.get(village.commune_code, {})
+        places[village.code] = RecordPlace(village.commune_code, *old_codes(session, known, village.old_commune_code))
     return places
-
-
-def _district_of(session: Session, old_commune_code: str | None) -> str | None:
-    if old_commune_code is None:
-        return None
-    query = select(Place.parent_code).where(Place.scheme == "old", Place.level == "commune",
-                                            Place.code == old_commune_code)  # fmt: skip
-    return session.exec(query).first()
 
 
 def visible_villages(session: Session, user: WebUser, status: str | None = None) -> list[Village]:
@@ -183,7 +180,7 @@ def require_village(session: Session, user: WebUser, ref: str) -> Village:
 def area_within(session: Session, user: WebUser, scheme: str, code: str | None) -> bool:
     """Whether an area asked for (a unit of a structure, or the whole structure when code is None) lies inside the
     user's area: the user's own unit or one below it, in the same structure."""
-    area = user_area(user)
+    area = user_area(session, user)
     if area is None:
         return True
     if code is None or scheme != area.scheme:

@@ -44,18 +44,26 @@ def place_codes(session: Session, *, commune_code: str | None, village: Village 
     if commune_code is None:
         return PlaceCodes(None, None, None, None)
     predecessors = dict(session.exec(PREDECESSORS, params={"commune": commune_code}).all())
-    old_code = village.old_commune_code if village is not None else None
-    if old_code is None and len(predecessors) == 1:
-        old_code = next(iter(predecessors))
-    if old_code is not None:
-        district = predecessors[old_code] if old_code in predecessors else _old_district(session, old_code)
-    else:
-        districts = set(predecessors.values())
-        district = districts.pop() if len(districts) == 1 else None  # all predecessors were in one district
+    old_code, district = old_codes(session, predecessors, village.old_commune_code if village is not None else None)
     return PlaceCodes(commune_code, old_code, district, village.code if village is not None else None)
 
 
-def _old_district(session: Session, old_commune_code: str) -> str | None:
+def old_codes(
+    session: Session, predecessors: dict[str, str | None], old_code: str | None
+) -> tuple[str | None, str | None]:
+    """The pre-2025 commune and district of a place in a 2025 commune, given that commune's predecessors (old
+    commune → its district) and the old commune the place is known to be in, if any: the only predecessor when there
+    is one, and the only district when all predecessors were in one."""
+    if old_code is None and len(predecessors) == 1:
+        old_code = next(iter(predecessors))
+    if old_code is not None:
+        return old_code, predecessors[old_code] if old_code in predecessors else old_district(session, old_code)
+    districts = set(predecessors.values())
+    return None, districts.pop() if len(districts) == 1 else None
+
+
+def old_district(session: Session, old_commune_code: str) -> str | None:
+    """The district of a pre-2025 commune."""
     return session.exec(
         select(Place.parent_code).where(Place.scheme == "old", Place.level == "commune", Place.code == old_commune_code)
     ).first()

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from server.core.errors import TgplError
 from server.core.models import Place, Village
 from server.places.names import nfc
-from server.places.villages import add_village, resolve_commune
+from server.places.villages import add_village, find_commune, resolve_commune
 
 REQUIRED = ("name",)
 PLACE = ("commune_code", "commune_2025", "commune_old")  # at least one
@@ -118,22 +118,17 @@ def _place(session: Session, values: dict[str, str]) -> tuple[Place, str | None]
     elif code and (scheme == "new" or old_code is not None):
         new_code = new_code or code
     elif code:
-        in_new, in_old = (_commune_name(session, scheme, code) for scheme in ("new", "old"))
+        in_new, in_old = (find_commune(session, scheme, code) for scheme in ("new", "old"))
         if in_new and in_old:
             raise ValueError(
-                f"commune code {code} exists in both structures (2025: {in_new}; pre-2025: {in_old}): say which "
-                "with a scheme column (new or old), or use the columns commune_2025 and commune_old"
+                f"commune code {code} exists in both structures (2025: {in_new.name}; pre-2025: {in_old.name}): "
+                "say which with a scheme column (new or old), or use the columns commune_2025 and commune_old"
             )
         new_code, old_code = (code, None) if in_new else (None, code)
     if new_code is not None:
         return resolve_commune(session, new_code, old_code)
     assert old_code is not None
     return resolve_commune(session, old_code, scheme="old")
-
-
-def _commune_name(session: Session, scheme: str, code: str) -> str | None:
-    query = select(Place.name).where(Place.scheme == scheme, Place.level == "commune", Place.code == code)
-    return session.exec(query).first()
 
 
 def _code(value: str) -> str:

@@ -31,7 +31,8 @@ class Suggestion:
     distance_m: float | None
 
 
-def _commune(session: Session, scheme: str, code: str) -> Place | None:
+def find_commune(session: Session, scheme: str, code: str) -> Place | None:
+    """A loaded commune of a structure by its code."""
     return session.exec(
         select(Place).where(Place.scheme == scheme, Place.level == "commune", Place.code == code)
     ).first()
@@ -46,13 +47,13 @@ def resolve_commune(
     scheme a code is read as a 2025 code first; the pre-2025 commune is then only known when old_commune_code says
     it. With scheme="old" the code is read as a pre-2025 commune only.
     """
-    new = _commune(session, "new", code) if scheme != "old" else None
-    old = code if new is None and _commune(session, "old", code) is not None else None
+    new = find_commune(session, "new", code) if scheme != "old" else None
+    old = code if new is None and find_commune(session, "old", code) is not None else None
     if new is None and old is not None:
         link = session.exec(
             select(PlaceSuccessor).where(PlaceSuccessor.old_code == old, PlaceSuccessor.is_default == True)  # noqa: E712
         ).first()
-        new = _commune(session, "new", link.new_code) if link is not None else None
+        new = find_commune(session, "new", link.new_code) if link is not None else None
     if new is None:
         raise NotFound(
             f"Không có xã/phường mã {code} trong danh mục đã nạp (chạy: tgpl gazetteer load).",

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from maps import asset_files, page_html
-from server.core.errors import NotFound
 from server.deps import SessionDep
 from server.places.coverage_access import parse_query, user_coverage
 from server.web.csp import new_nonce, page_headers
+from server.web.page_scripts import listed_file
 from server.web.security import AnyUser, lang_of
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +31,4 @@ def coverage_map(request: Request, user: AnyUser, session: SessionDep, scheme: s
 @router.get(ASSET_BASE + "/{name:path}")
 def asset(name: str) -> FileResponse:
     """Leaflet and its plugins, from their PyPI packages (only the listed files; the name is a lookup key)."""
-    path = asset_files().get(name)
-    if path is None:
-        raise NotFound("Không có tệp này.", "No such file.")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+    return listed_file(asset_files(), name, headers={"Cache-Control": "public, max-age=86400"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
@@ -14,11 +15,16 @@ SCRIPT_BASE = "/static/web"
 SCRIPTS = {name: Path(__file__).parent / "static" / name for name in ("villages.js", "downloads.js")}
 
 
-@router.get(SCRIPT_BASE + "/{name}")
-def script(name: str) -> FileResponse:
-    """One of the listed scripts (the name is a lookup key, never a path); revalidated, as it changes with tgpl."""
-    path = SCRIPTS.get(name)
+def listed_file(files: dict[str, Path], name: str, **options: Any) -> FileResponse:
+    """One of a fixed list of files served by tgpl: the name is a lookup key, never a path."""
+    path = files.get(name)
     if path is None:
         raise NotFound("Không có tệp này.", "No such file.")
-    return FileResponse(path, media_type="text/javascript; charset=utf-8",
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})  # fmt: skip
+    return FileResponse(path, **options)
+
+
+@router.get(SCRIPT_BASE + "/{name}")
+def script(name: str) -> FileResponse:
+    """One of the listed scripts; revalidated, as it changes with tgpl."""
+    return listed_file(SCRIPTS, name, media_type="text/javascript; charset=utf-8",
+                       headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})  # fmt: skip

@@ -107,7 +107,7 @@ def test_filters_by_event_date_area_and_review_state(backan: Session, store: Blo
     march = export(backan, store, ExportFilter(start=date(2026, 3, 1), end=date(2026, 3, 31)))
     assert [r["KEY"] for r in march["tgpl_session.csv"]] == [stored["b"]]
     assert [r["PARENT_KEY"] for r in march["tgpl_session-team.csv"]] == [stored["b"], stored["b"]]
-    bang_thanh = export(backan, store, ExportFilter(reach=area_reach(backan, area_of("new", "01864"))))
+    bang_thanh = export(backan, store, ExportFilter(reach=area_reach(backan, area_of(backan, "new", "01864"))))
     assert [r["KEY"] for r in bang_thanh["tgpl_session.csv"]] == [stored["c"], stored["a"]]
     approved = export(backan, store, ExportFilter(review_state="approved"))
     assert [r["KEY"] for r in approved["tgpl_session.csv"]] == [stored["a"]]
