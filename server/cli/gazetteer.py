@@ -107,6 +107,8 @@ def boundaries(
     except TgplError as error:
         raise fail(error, as_json) from error
     text = f"matched {report.matched}; unmatched {len(report.unmatched)}; invalid {len(report.invalid)}"
+    if report.villages_placed:
+        text += f"\n  villages given their old commune: {' '.join(report.villages_placed[:50])}"
     if report.unmatched:
         text += f"\n  unmatched codes: {' '.join(report.unmatched[:50])}"
     if report.invalid:

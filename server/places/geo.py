@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from server.core.errors import BadRequest
 from server.core.models import Place, Village
+from server.places.villages import place_unassigned
 
 
 @dataclass
@@ -21,6 +22,7 @@ class BoundaryReport:
     matched: int = 0
     unmatched: list[str] = field(default_factory=list)  # codes in the file with no loaded unit
     invalid: list[str] = field(default_factory=list)  # features whose geometry is missing or not a polygon
+    villages_placed: list[str] = field(default_factory=list)  # villages given their old commune by these boundaries
 
 
 def load_boundaries(*, session: Session, geojson: str, scheme: str, code_property: str = "code") -> BoundaryReport:
@@ -51,6 +53,8 @@ def load_boundaries(*, session: Session, geojson: str, scheme: str, code_propert
         session.add(place)
         report.matched += 1
     session.commit()
+    if scheme == "old" and report.matched:
+        report.villages_placed = place_unassigned(session, actor="boundaries")
     return report
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from geopy.distance import geodesic
+from shapely.geometry import Point, shape
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -151,6 +152,7 @@ def add_village(
         if session.exec(select(Village).where(Village.code == code)).first() is not None:
             raise ValueError(f"code {code} is already used")
     commune, old_code = resolve_commune(session, commune_code, old_commune_code)
+    old_code = old_code or old_commune_at(session, commune.code, lat, lon)
     _lock_commune(session, commune.code)
     for attempt in range(3):
         village = Village(
@@ -319,6 +321,34 @@ def old_communes_of(session: Session, commune_code: str) -> list[Place]:
         .order_by(col(Place.code))
     )
     return list(session.exec(query).all())
+
+
+def old_commune_at(session: Session, commune_code: str, lat: float | None, lon: float | None) -> str | None:
+    """The pre-2025 commune a place of a 2025 commune lay in, when it can be known: the only commune that went into
+    it, or the only one of those whose boundary covers the point. None leaves it for a coordinator to assign."""
+    olds = old_communes_of(session, commune_code)
+    if len(olds) == 1:
+        return olds[0].code
+    if lat is None or lon is None:
+        return None
+    point = Point(lon, lat)
+    covering = [p.code for p in olds if p.boundary and shape(json.loads(p.boundary)).covers(point)]
+    return covering[0] if len(covering) == 1 else None
+
+
+def place_unassigned(session: Session, *, actor: str = "cli") -> list[str]:
+    """Give their old commune to the villages that lack one and can now have it (after old boundaries are loaded);
+    their records follow. Returns the codes of the villages placed."""
+    waiting = session.exec(
+        select(Village).where(col(Village.old_commune_code).is_(None), col(Village.status) != "merged")
+    ).all()
+    placed = []
+    for village in waiting:
+        old = old_commune_at(session, village.commune_code, village.lat, village.lon)
+        if old is not None:
+            assign_old_commune(session=session, ref=village.code, old_commune_code=old, actor=actor)
+            placed.append(village.code)
+    return placed
 
 
 def assign_old_commune(*, session: Session, ref: str | int, old_commune_code: str, actor: str = "cli") -> Village:

@@ -17,7 +17,7 @@ from server.core.errors import TgplError
 from server.core.models import PersonCategory, PersonFact, SessionFact, Village
 from server.places.media import NOT_LISTED
 from server.places.rollup import PlaceCodes, place_codes
-from server.places.villages import add_village
+from server.places.villages import add_village, old_commune_at
 from server.submissions.instance import field_text
 
 SESSION_FORM = "tgpl_session"
@@ -155,6 +155,9 @@ def _proposal(session: Session, owner: Owner, commune: str, root: Element) -> Vi
     if existing is not None:
         if existing.status == "proposed":  # an edit before a coordinator decided: follow it
             existing.name, existing.lat, existing.lon = name, lat, lon
+            existing.old_commune_code = existing.old_commune_code or old_commune_at(
+                session, existing.commune_code, lat, lon
+            )
             session.add(existing)
         return existing
     try:

@@ -88,7 +88,16 @@ def test_boundaries_from_a_geojson_file(ready: dict[str, str], tmp_path: Path) -
     path = tmp_path / "xa.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
     report = tgpl_json(ready, "gazetteer", "boundaries", str(path), "--scheme", "new", "--code-property", "ma")
-    assert report == {"matched": 1, "unmatched": [], "invalid": []}
+    assert report == {"matched": 1, "unmatched": [], "invalid": [], "villages_placed": []}
+    # a village with a point but no old commune gets one when the old communes' boundaries arrive
+    village = tgpl_json(ready, "villages", "propose", "--commune", "01933", "--name", "Thôn Cốc Tộc",
+                        "--lat", "22.65", "--lon", "105.65")  # fmt: skip
+    assert village["old_commune_code"] is None
+    doc["features"][0]["properties"]["ma"] = "02041"  # Bằng Phúc, which went into 01933
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    report = tgpl_json(ready, "gazetteer", "boundaries", str(path), "--scheme", "old", "--code-property", "ma")
+    assert report == {"matched": 1, "unmatched": [], "invalid": [], "villages_placed": [village["code"]]}
+    assert tgpl_json(ready, "villages", "list", "--no-old-commune") == []
 
 
 def test_coverage_of_an_empty_province(ready: dict[str, str]) -> None:

@@ -3,6 +3,7 @@ the same list, independently of the service."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import cache
 
@@ -18,6 +19,7 @@ from server.core.models import AppUser
 from server.core.storage import BlobStore
 from server.places import villages as registry
 from server.places.coverage import coverage
+from server.places.geo import load_boundaries
 from server.places.gps_check import gps_flags
 from server.publishing.forms import publish_xform
 from server.submissions.receive import receive
@@ -304,3 +306,44 @@ def test_giving_a_village_its_old_commune_moves_its_records(backan: Session, sto
     old = coverage(backan, start=START, end=END, scheme="old")
     assert old.unknown_old is not None
     assert old.unknown_old.counts.sessions == 0
+
+
+def _square(code: str, lon: float, lat: float) -> dict[str, object]:
+    half = 0.02
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half]]
+    return {"type": "Feature", "properties": {"code": code}, "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}  # fmt: skip
+
+
+def test_a_village_point_gives_its_old_commune(backan: Session, store: BlobStore, java: None) -> None:
+    """Old communes' boundaries decide the old commune of a village with a point: a phone's proposal, an imported
+    village, and (when the boundaries come later) a village already registered, whose records then move."""
+    publish_xform(session=backan, store=store, xform=built("tgpl_session").xform, media={})
+    phone, _ = create_app_user(session=backan, name="Máy")
+    # 2025 commune 01933 took old communes 01924, 01930, 01933 (Ba Bể) and 02041 (Chợ Đồn)
+    before = registry.add_village(session=backan, commune_code="01933", name="Thôn Khuổi Tầu", lat=22.30, lon=105.70)
+    assert before.old_commune_code is None  # no boundaries yet: listed for a coordinator
+    record = {"session_date": "2026-03-01", "commune": "01933", "village": before.code, "participants_total": "7"}
+    receive(session=backan, store=store, app_user=phone, parts={}, xml=fill(built("tgpl_session").xform, record))
+    boundaries = [_square("01930", 105.62, 22.40), _square("02041", 105.70, 22.30), _square("01858", 105.62, 22.40)]
+    report = load_boundaries(session=backan, scheme="old",
+                             geojson=json.dumps({"type": "FeatureCollection", "features": boundaries}))  # fmt: skip
+    assert report.villages_placed == [before.code]
+    assert registry.get_village(backan, before.code).old_commune_code == "02041"
+    chodon = coverage(backan, start=START, end=END, scheme="old", area_code="064")
+    assert (chodon.totals.sessions, chodon.totals.participants) == (1, 7)  # its record moved with it
+    imported = registry.add_village(session=backan, commune_code="01933", name="Thôn Pác Ngòi", lat=22.405, lon=105.61)
+    assert imported.old_commune_code == "01930"  # 01858 also covers the point, but it did not go into 01933
+    outside = registry.add_village(session=backan, commune_code="01933", name="Thôn Nà Mò", lat=22.0, lon=105.0)
+    assert outside.old_commune_code is None  # in no boundary of 01933's old communes: a coordinator decides
+    proposal = {"session_date": "2026-03-02", "commune": "01933", "village": "khac", "village_name": "Bản Mới",
+                "village_point": "22.401 105.621 300 5", "participants_total": "9"}  # fmt: skip
+    receive(session=backan, store=store, app_user=phone, parts={}, xml=fill(built("tgpl_session").xform, proposal))
+    ba_be = coverage(backan, start=START, end=END, scheme="old", area_code="061")
+    assert (ba_be.totals.sessions, ba_be.totals.participants) == (1, 9)
+    old = coverage(backan, start=START, end=END, scheme="old")
+    assert old.unknown_old is not None and old.unknown_old.counts.sessions == 0
+
+
+def test_a_commune_of_one_predecessor_gives_it_to_every_village(backan: Session) -> None:
+    village = registry.add_village(session=backan, commune_code="01957", name="Thôn Bản Cuôn")  # Thượng Quan
+    assert village.old_commune_code == "01957"
