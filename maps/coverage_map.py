@@ -81,7 +81,8 @@ def draw_map(cov: Coverage, *, lang: str = "vi") -> folium.Map:
     cluster.default_css = []
     session_layer(cov.sessions, lang).add_to(cluster)
     cluster.add_to(fmap)
-    Legend(title=title, words=words, recent_days=recent_days).add_to(fmap)
+    unknown_old = cov.unknown_old.counts if cov.unknown_old is not None else None
+    Legend(title=title, words=words, recent_days=recent_days, unknown_old=unknown_old).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 

@@ -35,6 +35,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "village_reached": "Thôn/bản có buổi trong kỳ",
         "village_not_reached": "Thôn/bản chưa có buổi trong kỳ",
         "session_point": "Điểm GPS của buổi trợ giúp",
+        "unknown_old": "Chưa xác định xã cũ: {sessions} buổi trợ giúp, {participants} người tham dự",
     },
     "en": {
         "district": "District",
@@ -63,6 +64,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "village_reached": "Village reached in period",
         "village_not_reached": "Village not reached in period",
         "session_point": "Session GPS point",
+        "unknown_old": "Old commune unknown: {sessions} sessions, {participants} participants",
     },
 }
 

@@ -8,6 +8,7 @@ from folium.template import Template
 
 from maps.elements import TextMacroElement
 from maps.style import RECENCY_COLOURS, SESSION_COLOUR, VILLAGE_BORDER, VILLAGE_NOT_REACHED, VILLAGE_REACHED
+from server.places.counts import Counts
 
 
 class Legend(TextMacroElement):
@@ -27,7 +28,9 @@ class Legend(TextMacroElement):
         """
     )
 
-    def __init__(self, *, title: str, words: dict[str, str], recent_days: int) -> None:
+    def __init__(
+        self, *, title: str, words: dict[str, str], recent_days: int, unknown_old: Counts | None = None
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves __init__ unannotated
         self._name = "Legend"
         rows = [_row(colour, words[key].format(days=recent_days), dot=False) for key, colour in RECENCY_COLOURS.items()]
@@ -36,6 +39,9 @@ class Legend(TextMacroElement):
             _row(VILLAGE_NOT_REACHED, words["village_not_reached"], dot=True, border=VILLAGE_BORDER),
             _row(SESSION_COLOUR, words["session_point"], dot=True),
         ]
+        if unknown_old is not None and unknown_old.sessions:  # drawn nowhere: said, so the map adds up
+            text = words["unknown_old"].format(sessions=unknown_old.sessions, participants=unknown_old.participants)
+            rows.append(f"<div>{escape(text)}</div>")
         self.html = f"<h4>{escape(title)}</h4><div><b>{escape(words['legend'])}</b></div>" + "".join(rows)
 
 

@@ -161,6 +161,19 @@ def test_the_legend_lists_the_recency_classes_and_the_period() -> None:
     ]
 
 
+def test_the_legend_counts_the_records_of_unknown_old_commune() -> None:
+    """Sessions at villages whose pre-2025 commune is not known belong to no commune drawn on the old-structure map:
+    the legend says how many, so the map's communes plus that line make the period's total."""
+    unknown = row("commune", "", "", "", 0.0, 0.0, 3, None)
+    assert legend_lines(page_html(replace(coverage(), unknown_old=unknown)))[-1] == (
+        "Chưa xác định xã cũ: 3 buổi trợ giúp, 36 người tham dự"
+    )
+    english = page_html(replace(coverage(), unknown_old=unknown), lang="en")
+    assert legend_lines(english)[-1] == "Old commune unknown: 3 sessions, 36 participants"
+    none = replace(coverage(), unknown_old=row("commune", "", "", "", 0.0, 0.0, 0, None))
+    assert not any("xã cũ" in line for line in legend_lines(page_html(none)))  # nothing to say
+
+
 def test_stale_days_set_the_recent_threshold() -> None:
     html = page_html(replace(coverage(), stale_days=30))
 
