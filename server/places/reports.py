@@ -9,13 +9,17 @@ from sqlmodel import Session, col, select
 from exports.report_files import Report, Sheet
 from server.core.models import PersonCategory, PersonFact
 from server.core.periods import Period
+from server.places.counts import suppress
 from server.places.coverage import Coverage, PlaceRow, coverage
 
 
-def directive_review(session: Session, *, period: Period, province: str | None = None) -> Report:
-    """Sessions, participants and places reached and not reached: by district (pre-2025) and by commune (2025)."""
-    old = coverage(session, start=period.start, end=period.end, scheme="old", area_code=province, points=False)
-    new = coverage(session, start=period.start, end=period.end, scheme="new", points=False)
+def directive_review(session: Session, *, period: Period, province: str | None = None, viewer: bool = False) -> Report:
+    """Sessions, participants and places reached and not reached: by district (pre-2025) and by commune (2025).
+    For a viewer the ethnic-minority counts are protected as on the dashboard (counts.suppress)."""
+    old = coverage(
+        session, start=period.start, end=period.end, scheme="old", area_code=province, points=False, viewer=viewer
+    )
+    new = coverage(session, start=period.start, end=period.end, scheme="new", points=False, viewer=viewer)
     totals = new.totals
     lines = [
         _period_line(period),
@@ -194,8 +198,25 @@ def _period_line(period: Period) -> str:
     return f"Kỳ {period.label}: từ {period.start:%d/%m/%Y} đến {period.end:%d/%m/%Y} — {period.rule_text}"
 
 
-def bieu24(session: Session, *, period: Period) -> Report:
-    """Biểu số 24/BTP/TGPL: people helped (lượt người) by field of law and form of aid, by sex and beneficiary."""
+PROTECTED = (
+    'Số liệu cho người xem: 1-4 người ghi "<5", số khác làm tròn tới bội số của 5, để không thể suy ra một người '
+    "từ hiệu của các ô, các dòng hay các kỳ."
+)
+
+
+def _protected(report: Report) -> Report:
+    """A viewer's copy of a report counting people: every count goes through suppress (1-4 → "<5", others to a
+    multiple of 5), the first two columns being labels. Rounding every cell, totals included, is what keeps a
+    suppressed cell from coming back as a total minus the other rows, or as one period minus another."""
+    for sheet in report.sheets:
+        sheet.rows = [[*row[:2], *(suppress(c) if isinstance(c, int) else c for c in row[2:])] for row in sheet.rows]
+    report.lines.append(PROTECTED)
+    return report
+
+
+def bieu24(session: Session, *, period: Period, viewer: bool = False) -> Report:
+    """Biểu số 24/BTP/TGPL: people helped (lượt người) by field of law and form of aid, by sex and beneficiary;
+    for a viewer, protected (_protected)."""
     people, categories, refused = _people(session, period, accepted_only=False)
     header = ["Lĩnh vực", "Hình thức", "Tổng số", "Nam", "Nữ", *(label for _, label in BENEFICIARIES)]
     sheet = Sheet("Biểu 24", header)
@@ -216,13 +237,15 @@ def bieu24(session: Session, *, period: Period) -> Report:
     lines = [
         _period_line(period),
         PRECEDENCE,
-        f"Không tính {refused} người từ chối cung cấp thông tin (chỉ đếm ẩn danh).",
+        f"Không tính {suppress(refused) if viewer else refused} người từ chối cung cấp thông tin (chỉ đếm ẩn danh).",
     ]
-    return Report("Biểu số 24/BTP/TGPL — Số lượt người đã được trợ giúp pháp lý", lines, [sheet])
+    report = Report("Biểu số 24/BTP/TGPL — Số lượt người đã được trợ giúp pháp lý", lines, [sheet])
+    return _protected(report) if viewer else report
 
 
-def bieu25(session: Session, *, period: Period) -> Report:
-    """Biểu số 25/BTP/TGPL: cases (vụ việc, requests accepted) by field of law and form of aid, by provider."""
+def bieu25(session: Session, *, period: Period, viewer: bool = False) -> Report:
+    """Biểu số 25/BTP/TGPL: cases (vụ việc, requests accepted) by field of law and form of aid, by provider;
+    for a viewer, protected (_protected)."""
     cases, _categories, _refused = _people(session, period, accepted_only=True)
     header = ["Lĩnh vực", "Hình thức", "Tổng số vụ việc thụ lý trong kỳ", *(label for _, label in PROVIDERS), "Khác"]
     sheet = Sheet("Biểu 25", header)
@@ -244,4 +267,5 @@ def bieu25(session: Session, *, period: Period) -> Report:
         "Vụ việc = yêu cầu đã thụ lý (accepted) có ngày tiếp nhận trong kỳ; số vụ việc kỳ "
         "trước chuyển sang và kết thúc chưa được theo dõi.",
     ]
-    return Report("Biểu số 25/BTP/TGPL — Số vụ việc trợ giúp pháp lý", lines, [sheet])
+    report = Report("Biểu số 25/BTP/TGPL — Số vụ việc trợ giúp pháp lý", lines, [sheet])
+    return _protected(report) if viewer else report

@@ -21,7 +21,7 @@ from server.places.reports import bieu24, bieu25, directive_review
 from server.publishing.forms import current_version, get_form, list_forms
 from server.submissions.deidentify import export_policy, may_export_rows
 from server.submissions.export import ExportFilter, csv_zip_writer, export_submissions, export_xform, media_of
-from server.web.security import AnyUser, Staff, WholeProvince
+from server.web.security import AnyUser, ProvinceWide, Staff
 from server.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -75,9 +75,10 @@ def xlsx(form_id: str, user: AnyUser, session: SessionDep, store: StoreDep) -> R
 
 
 @router.get("/reports/{name}.{extension}")
-def report(request: Request, name: str, extension: str, user: WholeProvince, session: SessionDep,
+def report(request: Request, name: str, extension: str, user: ProvinceWide, session: SessionDep,
            period: str = "", rule: str = "") -> Response:  # fmt: skip
-    """Biểu 24, Biểu 25 or the directive review for a period, as XLSX or CSV (province-wide staff only)."""
+    """Biểu 24, Biểu 25 or the directive review for a period, as XLSX or CSV, for users not limited to an area;
+    a viewer's counts of people are protected (reports._protected)."""
     if name not in ("bieu24", "bieu25", "directive") or extension not in ("xlsx", "csv"):
         raise NotFound("Không có báo cáo này.", "No such report.")
     default_rule = "work" if name == "directive" else "stat"
@@ -90,7 +91,12 @@ def report(request: Request, name: str, extension: str, user: WholeProvince, ses
             str(error),
         ) from error
     built = {"bieu24": bieu24, "bieu25": bieu25}.get(name)
-    result = built(session, period=chosen) if built else directive_review(session, period=chosen)
+    viewer = user.role == "viewer"
+    result = (
+        built(session, period=chosen, viewer=viewer)
+        if built
+        else directive_review(session, period=chosen, viewer=viewer)
+    )
     body, media = (report_xlsx(result), XLSX_TYPE) if extension == "xlsx" else (report_csv(result), "text/csv")
     filename = f"{name}-{chosen.label}.{extension}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -80,6 +80,16 @@ def require_whole_province(user: Annotated[WebUser, Depends(require("admin", "co
     return user
 
 
+def require_province_wide(user: Annotated[WebUser, Depends(current_user)]) -> WebUser:
+    """Any user not limited to an area: the whole province's reports (a viewer's with protected counts)."""
+    if user.area_code is not None:
+        raise Forbidden(
+            "Báo cáo định kỳ là của toàn tỉnh; tài khoản của bạn chỉ xem một khu vực.",
+            "Periodic reports cover the whole province; your account is limited to an area.",
+        )
+    return user
+
+
 def require_province_admin(user: Annotated[WebUser, Depends(require("admin"))]) -> WebUser:
     """An admin not limited to an area: a form's sensitivity holds in every area, so only such an admin sets it."""
     return require_whole_province(user)
@@ -89,6 +99,7 @@ AnyUser = Annotated[WebUser, Depends(current_user)]
 Staff = Annotated[WebUser, Depends(require("admin", "coordinator"))]
 Admin = Annotated[WebUser, Depends(require("admin"))]
 WholeProvince = Annotated[WebUser, Depends(require_whole_province)]
+ProvinceWide = Annotated[WebUser, Depends(require_province_wide)]
 ProvinceAdmin = Annotated[WebUser, Depends(require_province_admin)]
 
 

@@ -311,7 +311,8 @@ def test_giving_a_village_its_old_commune_moves_its_records(backan: Session, sto
 def _square(code: str, lon: float, lat: float) -> dict[str, object]:
     half = 0.02
     ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half]]
-    return {"type": "Feature", "properties": {"code": code}, "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}  # fmt: skip
+    geometry = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    return {"type": "Feature", "properties": {"code": code}, "geometry": geometry}
 
 
 def test_a_village_point_gives_its_old_commune(backan: Session, store: BlobStore, java: None) -> None:
@@ -341,7 +342,8 @@ def test_a_village_point_gives_its_old_commune(backan: Session, store: BlobStore
     ba_be = coverage(backan, start=START, end=END, scheme="old", area_code="061")
     assert (ba_be.totals.sessions, ba_be.totals.participants) == (1, 9)
     old = coverage(backan, start=START, end=END, scheme="old")
-    assert old.unknown_old is not None and old.unknown_old.counts.sessions == 0
+    assert old.unknown_old is not None
+    assert old.unknown_old.counts.sessions == 0
 
 
 def test_a_commune_of_one_predecessor_gives_it_to_every_village(backan: Session) -> None:

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from exports.report_files import report_csv, report_xlsx
+from exports.report_files import Report, report_csv, report_xlsx
 from forms.build import BuiltForm, build_xlsform
 from server.accounts.app_users import create_app_user
 from server.cli.setup import BUILTIN_FORMS
@@ -136,3 +136,49 @@ def test_bieu25_counts_accepted_requests_by_provider(backan: Session, people: No
     assert rows[("Hình sự", "Tư vấn pháp luật")] == [2, 1, 1, 0, 0]  # total, TGV, luật sư, CTV, other
     assert rows[("Tổng cộng", "")] == [2, 1, 1, 0, 0]  # the land request was not accepted
     assert rows[("Đất đai, nhà ở, môi trường", "Đại diện ngoài tố tụng")] == [0, 0, 0, 0, 0]
+
+
+def _person_cells(report: Report) -> list[int | str]:
+    return [cell for sheet in report.sheets for row in sheet.rows for cell in row[2:] if not isinstance(cell, float)]
+
+
+def test_viewers_get_biểu_24_and_25_with_no_count_they_could_take_apart(backan: Session, people: None) -> None:
+    """A viewer's Biểu 24/25: 1-4 people show as "<5" and every other count is a multiple of 5, so no cell, nor the
+    total minus the other rows, nor two overlapping periods, tells who the one person with HIV in a field is."""
+    period = parse_period("2026-H1", "stat")
+    staff = {(r[0], r[1]): r[2:] for r in bieu24(backan, period=period).sheets[0].rows}
+    assert 1 in staff[("Hình sự", "Tư vấn pháp luật")]  # the exact figures hold small counts...
+    for built_report in (bieu24, bieu25):
+        shown = built_report(backan, period=period, viewer=True)
+        cells = _person_cells(shown)
+        assert "<5" in cells
+        assert all(c == "<5" or (isinstance(c, int) and c % 5 == 0) for c in cells), cells  # ...the viewer's none
+        assert "<5" in cells[: len(cells)]
+    viewer = {(r[0], r[1]): r[2:] for r in bieu24(backan, period=period, viewer=True).sheets[0].rows}
+    assert viewer[("Tổng cộng", "")][:3] == ["<5", "<5", "<5"]  # 3 people: 1 man, 2 women
+    assert viewer[("Hình sự", "Đại diện ngoài tố tụng")] == staff[("Hình sự", "Đại diện ngoài tố tụng")]  # zeros stay
+    lines = bieu24(backan, period=period, viewer=True).lines
+    assert lines[2] == "Không tính <5 người từ chối cung cấp thông tin (chỉ đếm ẩn danh)."
+    assert any("<5" in line and "bội số của 5" in line for line in lines)  # the report says how it was protected
+
+
+def test_a_viewers_directive_review_protects_the_ethnic_minority_counts(backan: Session, store: BlobStore,
+                                                                        villages: dict[str, str]) -> None:  # fmt: skip
+    phone, _ = create_app_user(session=backan, name="Another phone")
+    values = {"session_date": "2026-04-02", "commune": "01957", "village": villages["V3"], "participants_total": "9",
+              "participants_women": "4", "participants_ethnic": "3"}  # fmt: skip
+    receive(session=backan, store=store, app_user=phone, xml=fill(built().xform, values), parts={})
+    period = parse_period("2026-H1")
+    staff = directive_review(backan, period=period, province="06")
+    viewer = directive_review(backan, period=period, province="06", viewer=True)
+    header = staff.sheets[1].header
+    ethnic, sessions = header.index("Dân tộc thiểu số"), header.index("Số buổi")
+    for exact, shown in zip(staff.sheets[1].rows, viewer.sheets[1].rows, strict=True):
+        assert shown[sessions] == exact[sessions]  # sessions, participants and women are not about a person
+        value = exact[ethnic]
+        assert isinstance(value, int)
+        assert shown[ethnic] == (value if value == 0 else "<5" if value < 5 else 5 * round(value / 5))
+    assert [r[ethnic] for r in staff.sheets[1].rows if r[0] == "01957"] == [23]
+    assert [r[ethnic] for r in viewer.sheets[1].rows if r[0] == "01957"] == [25]
+    assert "dân tộc thiểu số 53" in staff.lines[1]
+    assert "dân tộc thiểu số 55" in viewer.lines[1]

@@ -88,9 +88,9 @@ MATRIX = [
     ("GET /forms/tgpl_session/submissions.xlsx",                  303, 303, 303, 303, 200, 200, 200, 200),
     ("GET /forms/tgpl_person/submissions.csv.zip",                303, 303, 303, 303, 403, 200, 200, 200),  # sensitive: viewers get aggregates only  # noqa: E501
     ("GET /forms/tgpl_person/submissions.xlsx",                   303, 303, 303, 303, 403, 200, 200, 200),
-    ("GET /reports/directive.xlsx?period=2026-H1",                303, 303, 303, 303, 403, 403, 200, 200),
-    ("GET /reports/bieu24.csv?period=2026-H1&rule=stat",          303, 303, 303, 303, 403, 403, 200, 200),
-    ("GET /reports/bieu25.csv?period=2026-X9",                    303, 303, 303, 303, 403, 403, 400, 400),
+    ("GET /reports/directive.xlsx?period=2026-H1",                303, 303, 303, 303, 200, 403, 200, 200),  # viewer: protected  # noqa: E501
+    ("GET /reports/bieu24.csv?period=2026-H1&rule=stat",          303, 303, 303, 303, 200, 403, 200, 200),
+    ("GET /reports/bieu25.csv?period=2026-X9",                    303, 303, 303, 303, 400, 403, 400, 400),
     ("GET /api/coverage",                                         401, 401, 401, 401, 200, 200, 200, 200),
     ("GET /api/villages",                                         401, 401, 401, 401, 403, 200, 200, 200),
     ("GET /api/submissions",                                      401, 401, 401, 401, 403, 403, 200, 200),
@@ -369,7 +369,21 @@ def test_viewers_get_no_rows_of_the_person_form(web: Web, world: dict[str, str],
     offered = viewer.get("/downloads").text
     assert "/forms/tgpl_person/submissions" not in offered  # not offered at all
     assert "/forms/tgpl_session/submissions.csv.zip" in offered  # de-identified
-    assert '<span class="aggregates-only">' in offered  # where its figures are instead: dashboard, map
+    assert '<span class="aggregates-only">' in offered  # where its figures are instead: dashboard, map, reports
+    assert 'id="report-form"' in offered
+    hiv = "KKTC: người nhiễm HIV"
+    protected = list(
+        csv.reader(io.StringIO(viewer.get("/reports/bieu24.csv?period=2026-H2").content.decode("utf-8-sig")))
+    )
+    exact = list(
+        csv.reader(
+            io.StringIO(web.browser("coord").http.get("/reports/bieu24.csv?period=2026-H2").content.decode("utf-8-sig"))
+        )
+    )
+    header = next(r for r in exact if hiv in r)
+    assert [r[header.index(hiv)] for r in exact if r[:1] == ["Tổng cộng"]] == ["1"]
+    assert [r[header.index(hiv)] for r in protected if r[:1] == ["Tổng cộng"]] == ["<5"]
+    assert any("bội số của 5" in " ".join(r) for r in protected)
     coordinator = web.browser("coord").http
     with zipfile.ZipFile(io.BytesIO(coordinator.get("/forms/tgpl_person/submissions.csv.zip").content)) as archive:
         assert "kk_hiv" in archive.read("tgpl_person.csv").decode("utf-8-sig")

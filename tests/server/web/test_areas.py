@@ -191,6 +191,8 @@ def test_area_users_get_no_whole_province_pages(web: Web, shared: Shared, area: 
 def test_viewers_in_an_area_get_its_aggregates_only(web: Web, shared: Shared) -> None:
     for area in AREAS:
         browser = web.browser(f"viewer_{area}")
+        for path in ("/reports/bieu24.csv?period=2026-H2", "/reports/directive.csv"):  # the whole province's
+            assert browser.http.get(path).status_code == (200 if area == "all" else 403), (area, path)
         for place in PLACES:
             assert browser.http.get(f"/submissions/{shared.sessions[place]}").status_code == 403
         the_map = browser.http.get("/map?from=2026-11-01&to=2026-11-30")
