@@ -200,3 +200,38 @@ def test_viewers_in_an_area_get_its_aggregates_only(web: Web, shared: Shared) ->
         assert '"state":"session"' not in the_map.text
         exported = csv_ids(browser.http.get("/forms/tgpl_session/submissions.csv.zip"), "tgpl_session")
         assert exported == {shared.instances[shared.sessions[p]] for p in inside(area)}  # de-identified, the area's
+
+
+@pytest.mark.parametrize("area", list(AREAS))
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_every_village_decision_holds_the_area(web: Web, shared: Shared, backan: Session, role: str,
+                                               area: str) -> None:  # fmt: skip
+    """Confirm, retire, assign an old commune and merge, on a village of each place: allowed inside the area only
+    (a merge needs both villages inside), and a refusal changes nothing."""
+    browser = web.browser(f"{role}_{area}")
+    seen = inside(area)
+    spare = {p: registry.add_village(session=backan, commune_code="01933", name=f"Bản {p} phụ", status="proposed",
+                                     old_commune_code=shared_old(p)).code for p in PLACES}  # fmt: skip
+    for place in PLACES:
+        village = shared.villages[place]
+        expected = 303 if place in seen else 403
+        assert browser.post(f"/villages/{spare[place]}/confirm").status_code == expected, place
+        merged = browser.post(f"/villages/{spare[place]}/merge", {"into": village})
+        assert merged.status_code == expected, place
+        assert browser.post(f"/villages/{village}/retire").status_code == expected, place
+        backan.expire_all()
+        statuses = (registry.get_village(backan, spare[place]).status, registry.get_village(backan, village).status)
+        assert statuses == (("merged", "retired") if place in seen else ("proposed", "confirmed")), place
+    assign = browser.post(f"/villages/{shared.villages['unknown']}/assign-old", {"old_commune": "01924"})
+    assert assign.status_code == (303 if "unknown" in seen else 403)
+    backan.expire_all()
+    assigned = registry.get_village(backan, shared.villages["unknown"]).old_commune_code
+    assert assigned == ("01924" if "unknown" in seen else None)
+    with httpx.Client(base_url=web.live.base, timeout=30,
+                      headers={"Authorization": f"Bearer {new_api_token(session=backan, username=f'{role}_{area}')}"}
+                      ) as api:  # fmt: skip
+        assert api.get("/api/submissions").status_code == (200 if area == "all" else 403)  # counts of every area
+
+
+def shared_old(place: str) -> str | None:
+    return {"babe": "01930", "chodon": "02041", "unknown": None}[place]
