@@ -10,6 +10,7 @@ from datetime import date
 from functools import cache
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from exports import write_csv_zip
@@ -111,3 +112,34 @@ def test_filters_by_event_date_area_and_review_state(backan: Session, store: Blo
     assert [r["KEY"] for r in bang_thanh["tgpl_session.csv"]] == [stored["c"], stored["a"]]
     approved = export(backan, store, ExportFilter(review_state="approved"))
     assert [r["KEY"] for r in approved["tgpl_session.csv"]] == [stored["a"]]
+
+
+def test_export_reads_pages_not_submissions(backan: Session, store: BlobStore, stored: dict[str, str]) -> None:
+    """The statements an export sends do not grow with the submissions in a page: two per page (its rows, its
+    attachment counts), whatever it holds. Counted with SQLAlchemy's engine events, on the real stored data."""
+    engine = backan.get_bind()
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def exported() -> tuple[int, list[str]]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            rows = list(export_submissions(backan, store, xml_form_id="tgpl_session"))
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        return len(rows), [s for s in statements if "submission" in s.lower()]
+
+    few, few_statements = exported()
+    assert few == 3
+    user, _ = create_app_user(session=backan, name="Máy thứ hai")
+    for n in range(20):
+        values = {"session_date": "2026-05-01", "commune": "01864", "participants_total": str(n)}
+        receive(session=backan, store=store, app_user=user, xml=fill(built().xform, values), parts={})
+    many, many_statements = exported()
+    assert many == 23
+    assert len(many_statements) == len(few_statements), many_statements  # 23 submissions cost what 3 did
+    reads = [s for s in many_statements if "FROM submission " in s or "FROM submission\n" in s]
+    assert len(reads) == 1  # one page: every submission of it read by a single statement
