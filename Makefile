@@ -22,7 +22,8 @@ lint: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/gazetteer.py
-	$(BIN)/python bench/export.py --no-tracemalloc
+	$(BIN)/python bench/exporter.py --no-tracemalloc
+	$(BIN)/python bench/export.py
 	$(BIN)/python bench/coverage.py
 
 $(VENV)/bin/python:

@@ -1,389 +1,385 @@
-"""Export benchmark: N synthetic submissions of the session form written as Central's CSV zip, in constant memory.
+"""Export benchmark on the path users take: N stored session submissions, exported by `tgpl export csv|xlsx` in a
+fresh process and downloaded from `tgpl serve` by a signed-in coordinator.
 
-Run from the repository root: .venv/bin/python bench/export.py [--count N ...] [--split-select-multiples]
-[--no-tracemalloc] [--json]. Each N is exported in a fresh child process (peak RSS is per process), then again
-in another one under tracemalloc, which slows Python about fivefold. The last line printed is one line of JSON
-with the figures. Exits 1 when any check fails.
+How the data is made. `tgpl init` sets up a data dir (SQLite, or a fresh PostgreSQL schema with --postgres URL);
+`tgpl serve` then receives SEED real submissions of the session form over OpenRosa, as ODK Collect sends them: each
+with a team of two (a repeat), one in ten with a photo, one in ten edited afterwards (a second version with a
+deprecatedID). The server is stopped and the seed is multiplied to N by a bulk copy that writes exactly what
+receiving wrote — the submission, its versions, their attachments, its facts — with a new instanceID in each copy's
+XML (so each copy is its own blob file, hashed as the store names them) and upload times one second apart.
+
+What is timed, for each N and database:
+- `tgpl export csv tgpl_session --out F --no-attachments` and `tgpl export xlsx`, each in a fresh process: wall
+  time, submissions/s, rows/s and the process's peak RSS; the start-up of a process that exports nothing
+  (`tgpl export csv --help`) is reported apart.
+- The web download `/forms/tgpl_session/submissions.csv.zip` by a coordinator: time to first byte, wall time,
+  submissions/s, and the server's peak RSS.
+- The exporter alone (bench/exporter.py, synthetic submissions, no database) as a separate line, for comparison.
+
+Run from the repository root:
+    .venv/bin/python bench/export.py [--count N ...] [--postgres URL] [--no-sqlite] [--no-exporter] [--json]
+The last line printed is JSON with every figure. Exits 1 when a check fails (a row missing from an export).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
+import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+import uuid
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
-from exports import ExportSubmission, write_csv_zip
-from forms.build import build_xlsform
+import httpx
+from sqlalchemy import Engine, MetaData, Table, func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
 
+from forms.build import build_xlsform  # noqa: E402
+from server.cli.setup import BUILTIN_FORMS  # noqa: E402
+from server.core.config import Settings  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.storage import BlobStore  # noqa: E402
+from tests.collect_client import Attachment, CollectClient  # noqa: E402
+from tests.databases import postgres_schema  # noqa: E402
 from tests.instances import fill  # noqa: E402
+from tests.tgpl_server import free_port  # noqa: E402
 
-DEFAULT_SUBMISSIONS = (100_000, 1_000_000)
-MEMBERS_PER_SUBMISSION = 2
-CHILD_TIMEOUT_S = 1800.0  # per child; the 1M run under tracemalloc takes about 8 minutes on 2 cores
-FORM_FILE = "form.xml"
-TEMPLATE_FILE = "template.txt"
-PLACEHOLDER = re.compile(r"PH_(\w+?)_PH")
-VERSION = re.compile(r'^<\w+ [^>]*version="([^"]*)"')
-FIRST_DATE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # the newest submission; each older one a second earlier
-ICT_OFFSET = timedelta(hours=7)
-MAX_REPORTED_FAILURES = 5
-
-SESSION_FORM = ROOT / "forms" / "xlsform" / "tgpl_session.xlsx"
-COMMUNES = (("01864", "01864-001"), ("01867", "01867-004"), ("01957", "01957-002"), ("02020", "02020-007"))
-STAFF = ("Nông Thị Hoa", "Hoàng Văn Tú", "Lý Thị Mai", "Triệu Văn Ba", "Ma Thị Lan", "Lục Văn Sính")
-ROLES = ("tro_giup_vien", "luat_su", "cong_tac_vien", "tu_phap_xa", "truong_thon", "phien_dich")
-VENUES = ("nha_van_hoa", "ubnd_xa", "truong_hoc", "nha_dan", "cho")
-PARTNERS = ("ubnd_xa hoi_phu_nu", "hoi_nong_dan", "", "bien_phong doan_thanh_nien mat_tran", "phong_dan_toc")
-ETHNIC = ("tay dao", "tay", "nung mong", "dao", "tay nung kinh")
-LANGUAGES = ("viet", "viet tay", "viet dao", "viet mong")
-LAWS = ("luat_tgpl hon_nhan_gia_dinh", "dat_dai", "bao_luc_gia_dinh mua_ban_nguoi", "tao_hon_can_huyet luat_tgpl")
-FORMATS = ("noi_chuyen", "hoi_dap", "phien_toa_gia_dinh", "san_khau_hoa")
-QUESTIONS = ("hinh_su", "dan_su", "hon_nhan_gia_dinh", "hanh_chinh", "dat_dai", "lao_dong", "uu_dai_chinh_sach", "khac")
-REMARKS = ("", "Bà con hỏi nhiều về đất rừng", 'Cần thêm tờ gấp tiếng Dao, "sổ đỏ" & thừa kế', "Trời mưa, đến muộn")
-MEMBER_FIELDS = ("member_name", "member_role", "card_number")
+BIN = Path(sys.executable).parent
+SEED = 200
+CHUNK = 5_000  # rows per bulk insert
+START_TIMEOUT_S = 60.0
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 80  # a 20 kB "photo"
+UUID = re.compile(rb"uuid:[0-9a-f-]{36}")
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+COMMUNES = (("01864", 22.65, 105.67), ("01957", 22.44, 105.98), ("02020", 22.18, 106.0))
 
 
 @dataclass
-class Figures:
-    """What one export run measured."""
+class Run:
+    """One N on one database."""
 
+    database: str
     submissions: int
-    split_select_multiples: bool
-    rows: int
-    rows_by_file: dict[str, int]
-    wall_s: float
-    ttfb_ms: float  # from the write_csv_zip call until its first byte reached the output file object
-    submissions_per_s: float
-    rows_per_s: float
-    generator_s: float  # of wall_s, the time spent making the synthetic submissions (not exporting them)
-    export_rows_per_s: float  # rows / (wall_s - generator_s): the exporter's own rate
-    cpu_s: float  # CPU time of the call (generator included): on a loaded machine the rate wall time hides
-    rows_per_cpu_s: float
-    zip_mb: float
-    tracemalloc_peak_mib: float | None  # from the separate traced run; None when it was skipped
-    tracemalloc_wall_s: float | None  # that run's wall time
-    base_rss_mib: float
-    peak_rss_mib: float
-    peak_rss_mb: float  # the same peak in MB (10^6 bytes), the unit of the issue's targets
-    ok: bool
+    rows: int = 0
+    load_s: float = 0.0
+    startup_s: float = 0.0
+    csv_s: float = 0.0
+    csv_submissions_per_s: float = 0.0
+    csv_rows_per_s: float = 0.0
+    csv_peak_rss_mb: float = 0.0
+    xlsx_s: float = 0.0
+    xlsx_submissions_per_s: float = 0.0
+    xlsx_peak_rss_mb: float = 0.0
+    web_ttfb_ms: float = 0.0
+    web_s: float = 0.0
+    web_submissions_per_s: float = 0.0
+    server_peak_rss_mb: float = 0.0
     failures: list[str] = field(default_factory=list)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--count",
-        "--submissions",  # the older name
-        dest="count",
-        type=int,
-        nargs="+",
-        default=list(DEFAULT_SUBMISSIONS),
-        help="one run per N given",
-    )
-    parser.add_argument("--split-select-multiples", action="store_true", help="add a column per value chosen")
-    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the slow run under tracemalloc")
-    parser.add_argument("--json", action="store_true", help="print only the JSON line of figures")
-    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child: run this N, print JSON
-    parser.add_argument("--work-dir", type=Path, default=None, help=argparse.SUPPRESS)  # child: form and template
-    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)  # child: run under tracemalloc
-    args = parser.parse_args(argv)
-    if min(args.count) < 1 or (args.one is not None and (args.one < 1 or args.work_dir is None)):
-        parser.error("--count must be >= 1")
-    return args
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--count", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL (a fresh schema is made and dropped)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-exporter", action="store_true", help="skip the exporter-only line")
+    parser.add_argument("--json", action="store_true", help="print only the closing JSON line")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="make the data dirs in DIR and keep them")
+    return parser.parse_args(argv)
 
 
-def session_values(i: int, day: str) -> dict[str, object]:
-    """The answers of the i-th synthetic session (values change with i, so columns do not compress to nothing)."""
-    commune, village = COMMUNES[i % len(COMMUNES)]
-    total = 15 + i % 60
-    questions = {f"q_{name}": (i + n) % 4 for n, name in enumerate(QUESTIONS)}
-    return {
-        "session_type": "luu_dong" if i % 3 else "truyen_thong", "session_type_other": "", "session_date": day,
-        "start_time": f"{8 + i % 11:02d}:{i % 4 * 15:02d}:00.000+07:00", "evening": "co" if i % 11 == 0 else "khong",
-        "commune": commune, "village": village, "village_name": "", "village_point": "",
-        "village_label": f"Thôn {village}", "venue": VENUES[i % len(VENUES)], "venue_other": "",
-        "gps": f"{22 + (i % 9973) / 10_000:.6f} {105.5 + (i % 7919) / 10_000:.6f} {300 + i % 500}.0 {i % 20}.5",
-        "organiser": "trung_tam" if i % 4 else "chi_nhanh", "partners": PARTNERS[i % len(PARTNERS)],
-        "participants_total": total, "participants_women": total // 2, "participants_ethnic": total * 4 // 5,
-        "ethnic_groups": ETHNIC[i % len(ETHNIC)], "language": LANGUAGES[i % len(LANGUAGES)],
-        "interpreter": "co" if i % 4 == 2 else "khong", "laws": LAWS[i % len(LAWS)], "laws_other": "",
-        "format": FORMATS[i % len(FORMATS)], "leaflets": total + i % 7, **questions,
-        "questions_total": sum(questions.values()), "requests_received": i % 3, "requests_accepted": i % 3 // 2,
-        "referrals": i % 5 // 4, "referral_to": "hoa_giai" if i % 5 == 4 else "",
-        "remarks": xml_text(REMARKS[i % len(REMARKS)]), "attendance_photo": f"{1_700_000_000_000 + i}.jpg",
-        "instanceName": f"{day} {village}",
-    }  # fmt: skip
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
-def member_values(i: int, member: int) -> dict[str, object]:
-    """The member-th team member of the i-th session."""
-    n = i + 3 * member
-    return {
-        f"member_name{member}": STAFF[n % len(STAFF)],
-        f"member_role{member}": ROLES[n % len(ROLES)],
-        f"card_number{member}": f"CTV-{n % 997:04d}" if ROLES[n % len(ROLES)] == "cong_tac_vien" else "",
-    }
+@contextmanager
+def serving(env: dict[str, str], base: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`tgpl serve` on the bench's data dir, up once it answers; stopped afterwards."""
+    child = subprocess.Popen([str(BIN / "tgpl"), "serve"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                httpx.get(f"{base}/login", timeout=2)
+                break
+            except httpx.HTTPError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("tgpl serve did not start") from None
+                time.sleep(0.1)
+        yield child
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
 
 
-def build_form() -> tuple[bytes, str]:
-    """The session form built from its XLSForm and a str.format template of one filled instance with two members."""
-    xform = build_xlsform(SESSION_FORM).xform
-    values = {name: f"PH_{name}_PH" for name in session_values(0, "")}
-    members = [{name: f"PH_{name}{n}_PH" for name in MEMBER_FIELDS} for n in range(MEMBERS_PER_SUBMISSION)]
-    xml = fill(xform, values, repeats={"team": members}, instance_id="PH_instance_id_PH").decode()
-    template = PLACEHOLDER.sub(r"{\1}", xml.replace("{", "{{").replace("}", "}}"))
-    return xform, template
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident set size of a live process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) * 1024 / 1e6, 1)
+    return 0.0
 
 
-def xml_text(value: str) -> str:
-    """value escaped as XML element text."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def timed_process(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a command to its end: wall seconds, its peak RSS in MB (from wait4), its stdout."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert child.stdout is not None
+    out = child.stdout.read().decode()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({child.returncode})")
+    return wall, round(usage.ru_maxrss * 1024 / 1e6, 1), out
 
 
-def submissions(template: str, count: int) -> Iterator[ExportSubmission]:
-    """count session submissions, newest first, each with its own instance ID and slightly different answers."""
-    version = VERSION.search(template)
-    form_version = version.group(1) if version else ""
-    for i in range(count):
-        moment = FIRST_DATE - timedelta(seconds=i)
-        local = moment + ICT_OFFSET  # Collect writes times in the phone's zone
-        day = f"{local:%Y-%m-%d}"
-        members: dict[str, object] = {}
-        for member in range(MEMBERS_PER_SUBMISSION):
-            members |= member_values(i, member)
-        instance_id = f"uuid:00000000-0000-4000-8000-{i:012d}"
-        xml = template.format(instance_id=instance_id, **session_values(i, day), **members)
-        yield ExportSubmission(
-            instance_id=instance_id,
-            submission_date=moment,
-            submitter_id=1 + i % 12,
-            submitter_name=f"Cán bộ {1 + i % 12}",
-            attachments_present=0,
-            attachments_expected=1,
-            status=None,
-            review_state=("approved", None, "hasIssues")[i % 3],
-            device_id=f"collect:{i % 12:016x}",
-            edits=0,
-            form_version=form_version,
-            xml=xml.encode(),
-        )
+def seed(url: str, xform: bytes) -> None:
+    """SEED submissions sent as Collect sends them; one in ten with a photo, one in ten edited afterwards."""
+    phone = CollectClient(url)
+    try:
+        for i in range(SEED):
+            commune, lat, lon = COMMUNES[i % len(COMMUNES)]
+            values = {"session_date": f"2026-{1 + i % 6:02d}-{1 + i % 28:02d}", "commune": commune,
+                      "participants_total": str(10 + i % 50), "participants_women": str(5 + i % 20),
+                      "gps": f"{lat + i * 1e-4} {lon} 300 5", "remarks": f"Buổi số {i}: bà con hỏi về đất rừng",
+                      "attendance_photo": "p.jpg" if i % 10 == 0 else ""}  # fmt: skip
+            team = [
+                {"member_name": "Hoàng Văn Minh", "member_role": "tro_giup_vien"},
+                {"member_name": "Lý Thị Hoa", "member_role": "cong_tac_vien", "card_number": f"CTV-{i}"},
+            ]
+            instance = f"uuid:{uuid.uuid4()}"
+            xml = fill(xform, values, repeats={"team": team}, instance_id=instance)
+            photos = [Attachment("p.jpg", PHOTO)] if i % 10 == 0 else []
+            assert phone.post(xml, photos).status_code == 201
+            if i % 10 == 5:
+                values["participants_total"] = str(11 + i % 50)
+                edit = fill(xform, values, repeats={"team": team}, instance_id=f"uuid:{uuid.uuid4()}",
+                            deprecated_id=instance)  # fmt: skip
+                assert phone.post(edit, []).status_code == 201
+    finally:
+        phone.http.close()
 
 
-class GeneratorClock:
-    """The submissions as they are made, adding up the time spent making them (so it can be told from the export)."""
+def multiply(engine: Engine, store: BlobStore, count: int) -> None:
+    """Copy the seed to count submissions, writing what receiving writes, with new instanceIDs and blobs."""
+    meta = MetaData()
+    tables = {name: Table(name, meta, autoload_with=engine)
+              for name in ("submission", "submission_def", "submission_attachment", "session_fact")}  # fmt: skip
+    submission, defs, files, facts = (tables[n] for n in ("submission", "submission_def", "submission_attachment",
+                                                          "session_fact"))  # fmt: skip
+    with engine.connect() as connection:
+        seeds = [dict(r._mapping) for r in connection.execute(select(submission).order_by(submission.c.id))]
+        seed_defs = [dict(r._mapping) for r in connection.execute(select(defs).order_by(defs.c.id))]
+        seed_files = [dict(r._mapping) for r in connection.execute(select(files))]
+        seed_facts = {r.submission_id: dict(r._mapping) for r in connection.execute(select(facts))}
+        next_submission = connection.execute(select(func.max(submission.c.id))).scalar_one() + 1
+        next_def = connection.execute(select(func.max(defs.c.id))).scalar_one() + 1
+        next_file = (connection.execute(select(func.max(files.c.id))).scalar_one() or 0) + 1
+    defs_of: dict[int, list[dict[str, Any]]] = {}
+    for row in seed_defs:
+        defs_of.setdefault(row["submission_id"], []).append(row)
+    files_of: dict[int, list[dict[str, Any]]] = {}
+    for row in seed_files:
+        files_of.setdefault(row["submission_def_id"], []).append(row)
+    xml_of = {row["id"]: store.read(row["xml_sha256"]) for row in seed_defs}
+    oldest = min(row["created_at"] for row in seeds)
+    pending: dict[str, list[dict[str, Any]]] = {"submission": [], "submission_def": [], "submission_attachment": [],
+                                                "session_fact": []}  # fmt: skip
+    for copy in range(count - len(seeds)):
+        original = seeds[copy % len(seeds)]
+        renamed = {old: f"uuid:{uuid.uuid4()}".encode() for d in defs_of[original["id"]]
+                   for old in UUID.findall(xml_of[d["id"]])}  # fmt: skip
+        sid = next_submission + copy
+        moment = oldest - timedelta(seconds=copy + 1)
+        pending["submission"].append({**original, "id": sid, "created_at": moment,
+                                      "instance_id": renamed[original["instance_id"].encode()].decode()})  # fmt: skip
+        for old_def in defs_of[original["id"]]:
+            xml = UUID.sub(lambda m, names=renamed: names[m.group(0)], xml_of[old_def["id"]])
+            sha = hashlib.sha256(xml).hexdigest()
+            path = store.path(sha)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(xml)  # no fsync: a bench's copy, not a phone's record
+            did = next_def
+            next_def += 1
+            instance = UUID.search(xml)
+            pending["submission_def"].append({**old_def, "id": did, "submission_id": sid, "xml_sha256": sha,
+                                              "xml_size": len(xml), "created_at": moment,
+                                              "instance_id": instance.group(0).decode() if instance else "",
+                                              "deprecated_id": renamed[old_def["deprecated_id"].encode()].decode()
+                                              if old_def["deprecated_id"] else None})  # fmt: skip
+            for attachment in files_of.get(old_def["id"], []):
+                pending["submission_attachment"].append({**attachment, "id": next_file, "submission_def_id": did})
+                next_file += 1
+            if old_def["current"] and original["id"] in seed_facts:
+                pending["session_fact"].append({**seed_facts[original["id"]], "submission_id": sid,
+                                                "submission_def_id": did})  # fmt: skip
+        if len(pending["submission"]) >= CHUNK:
+            _flush(engine, tables, pending)
+    _flush(engine, tables, pending)
+    if engine.dialect.name == "postgresql":  # ids were given: move the sequences past them
+        with engine.begin() as connection:
+            for name in ("submission", "submission_def", "submission_attachment"):
+                statement = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"  # noqa: S608 - a name from the tuple above
+                connection.execute(text(statement))
 
-    def __init__(self, made: Iterator[ExportSubmission]) -> None:
-        self.made = made
-        self.seconds = 0.0
 
-    def __iter__(self) -> Iterator[ExportSubmission]:
-        return self
+def _flush(engine: Engine, tables: dict[str, Table], pending: dict[str, list[dict[str, Any]]]) -> None:
+    with engine.begin() as connection:
+        for name in ("submission", "submission_def", "submission_attachment", "session_fact"):
+            if pending[name]:
+                connection.execute(insert(tables[name]), pending[name])
+                pending[name].clear()
 
-    def __next__(self) -> ExportSubmission:
+
+def signed_in(base: str, password: str) -> httpx.Client:
+    """A browser signed in as the admin."""
+    client = httpx.Client(base_url=base, timeout=600)
+    page = client.get("/login").text
+    token = CSRF.search(page)
+    assert token, "no sign-in form"
+    answer = client.post("/login", data={"username": "admin", "password": password, "csrf": token.group(1),
+                                         "next": "/"})  # fmt: skip
+    assert answer.status_code == 303, answer.text[:300]
+    return client
+
+
+def root_rows(data: bytes) -> int:
+    """The rows of the root table of a CSV zip."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("tgpl_session.csv").count(b"\n") - 1
+
+
+def run(database: str, url: str | None, count: int, tmp: Path, xform: bytes) -> Run:
+    """Make count submissions on one database, then time each way of exporting them."""
+    result = Run(database, count)
+    data = tmp / f"{database}-{count}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "TGPL_DATA_DIR": str(data), "TGPL_HOST": "127.0.0.1", "TGPL_PORT": str(port),
+           "TGPL_PUBLIC_URL": base}  # fmt: skip
+    if url:
+        env["TGPL_DATABASE_URL"] = url
+    log(f"[{database} N={count:,}] tgpl init, {SEED} submissions from a phone …")
+    init = json.loads(subprocess.run([str(BIN / "tgpl"), "init", "--json"], env=env, capture_output=True, text=True,
+                                     check=True).stdout)  # fmt: skip
+    settings = Settings(data_dir=data, database_url=url)
+    with serving(env, base):
+        seed(init["app_user"]["url"].rstrip("/"), xform)
+    log(f"[{database} N={count:,}] copying the seed to {count:,} …")
+    started = time.perf_counter()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        multiply(engine, BlobStore(settings.blob_dir), count)
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    result.load_s = round(time.perf_counter() - started, 1)
+    result.startup_s = round(timed_process([str(BIN / "tgpl"), "export", "csv", "--help"], env)[0], 2)
+    out = data / "export.zip"
+    log(f"[{database} N={count:,}] tgpl export csv …")
+    wall, rss, _ = timed_process([str(BIN / "tgpl"), "export", "csv", "tgpl_session", "--out", str(out),
+                                  "--no-attachments", "--json"], env)  # fmt: skip
+    roots = root_rows(out.read_bytes())
+    with zipfile.ZipFile(out) as archive:
+        result.rows = sum(archive.read(n).count(b"\n") - 1 for n in archive.namelist() if n.endswith(".csv"))
+    if roots != count:
+        result.failures.append(f"csv: {roots} root rows, expected {count}")
+    result.csv_s, result.csv_peak_rss_mb = round(wall, 2), rss
+    result.csv_submissions_per_s, result.csv_rows_per_s = round(count / wall), round(result.rows / wall)
+    log(f"[{database} N={count:,}] tgpl export xlsx …")
+    wall, rss, _ = timed_process([str(BIN / "tgpl"), "export", "xlsx", "tgpl_session", "--out",
+                                  str(data / "export.xlsx"), "--json"], env)  # fmt: skip
+    result.xlsx_s, result.xlsx_peak_rss_mb, result.xlsx_submissions_per_s = round(wall, 2), rss, round(count / wall)
+    log(f"[{database} N={count:,}] web download …")
+    with serving(env, base) as server, closing(signed_in(base, init["admin"]["password"])) as browser:
+        body = bytearray()
         started = time.perf_counter()
-        try:
-            return next(self.made)
-        finally:
-            self.seconds += time.perf_counter() - started
+        first: float | None = None
+        with browser.stream("GET", "/forms/tgpl_session/submissions.csv.zip") as response:
+            assert response.status_code == 200
+            for chunk in response.iter_bytes():
+                first = first or time.perf_counter()
+                body += chunk
+        wall = time.perf_counter() - started
+        result.server_peak_rss_mb = vm_hwm_mb(server.pid)
+    result.web_ttfb_ms = round(((first or started) - started) * 1000, 1)
+    result.web_s, result.web_submissions_per_s = round(wall, 2), round(count / wall)
+    if root_rows(bytes(body)) != count:
+        result.failures.append(f"web: {root_rows(bytes(body))} root rows, expected {count}")
+    return result
 
 
-class FirstByteClock:
-    """A binary file that notes when the first byte is written to it (everything else goes to the file as is)."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-        self.first_byte_at: float | None = None
-
-    def write(self, data: bytes) -> int:
-        """Write data, noting the time of the first non-empty write."""
-        if self.first_byte_at is None and len(data):
-            self.first_byte_at = time.perf_counter()
-        return self.raw.write(data)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)  # tell, seek, flush...: what zipfile asks of a file
-
-
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process over its lifetime in MiB."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux reports KiB
-
-
-def run_one(count: int, work_dir: Path, *, split: bool, trace: bool) -> Figures:
-    """Export count submissions to a zip in a temp dir under work_dir and measure it (run in a fresh process)."""
-    xform = (work_dir / FORM_FILE).read_bytes()
-    template = (work_dir / TEMPLATE_FILE).read_text(encoding="utf-8")
-    base_rss = peak_rss_mib()
-    with tempfile.TemporaryDirectory(prefix="export-", dir=work_dir) as tmp:
-        path = Path(tmp) / "export.zip"
-        if trace:
-            tracemalloc.start()
-        with path.open("wb") as raw:
-            out = FirstByteClock(raw)
-            made = GeneratorClock(submissions(template, count))
-            started, cpu_started = time.perf_counter(), time.process_time()
-            stats = write_csv_zip(
-                cast(BinaryIO, out),
-                xform=xform,
-                submissions=made,
-                split_select_multiples=split,
-            )
-            wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        first_byte = (out.first_byte_at or started) - started
-        traced_peak = tracemalloc.get_traced_memory()[1] if trace else None
-        if trace:
-            tracemalloc.stop()
-        zip_bytes = path.stat().st_size
-    rows = sum(stats.rows.values())
-    failures: list[str] = []
-    if stats.submissions != count:
-        failures.append(f"{stats.submissions} submissions written, expected {count}")
-    if rows != count * (1 + MEMBERS_PER_SUBMISSION):
-        failures.append(f"{rows} rows written, expected {count * (1 + MEMBERS_PER_SUBMISSION)}")
-    if stats.unreadable:
-        failures.append(f"{len(stats.unreadable)} unreadable submissions, e.g. {stats.unreadable[0]}")
-    return Figures(
-        submissions=stats.submissions,
-        split_select_multiples=split,
-        rows=rows,
-        rows_by_file=dict(stats.rows),
-        wall_s=round(wall, 2),
-        ttfb_ms=round(first_byte * 1000, 1),
-        submissions_per_s=round(count / wall, 1),
-        rows_per_s=round(rows / wall, 1),
-        generator_s=round(made.seconds, 2),
-        export_rows_per_s=round(rows / max(wall - made.seconds, 1e-9), 1),
-        cpu_s=round(cpu, 2),
-        rows_per_cpu_s=round(rows / max(cpu, 1e-9), 1),
-        zip_mb=round(zip_bytes / 1_000_000, 1),
-        tracemalloc_peak_mib=None if traced_peak is None else round(traced_peak / 2**20, 1),
-        tracemalloc_wall_s=round(wall, 2) if trace else None,
-        base_rss_mib=base_rss,
-        peak_rss_mib=peak_rss_mib(),
-        peak_rss_mb=round(peak_rss_mib() * 2**20 / 1e6, 1),
-        ok=not failures,
-        failures=failures[:MAX_REPORTED_FAILURES],
+def exporter_only(count: int) -> dict[str, Any]:
+    """bench/exporter.py for the same N: the exporter's own rate, without database or blob store."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "exporter.py"), "--count", str(count), "--no-tracemalloc", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["runs"][0]
+    return figures
 
 
-def spawn(count: int, work_dir: Path, *, split: bool, trace: bool) -> Figures:
-    """Run one N in a fresh child process of this script and read the JSON line it prints last."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--one", str(count), "--work-dir", str(work_dir)]
-    command += ["--split-select-multiples"] * split + ["--trace"] * trace
-    print(f"N={count:,}: exporting{' under tracemalloc' if trace else ''} ...", file=sys.stderr, flush=True)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False, cwd=ROOT)
-    if result.returncode not in (0, 1) or not result.stdout.strip():
-        sys.stderr.write(result.stderr)
-        raise SystemExit(f"the run for N={count} failed with exit status {result.returncode}")
-    return Figures(**json.loads(result.stdout.strip().splitlines()[-1]))
-
-
-def measure(count: int, work_dir: Path, *, split: bool, trace: bool) -> Figures:
-    """The timed run's figures for count, with the tracemalloc peak of a second, traced run when trace is set."""
-    timed = spawn(count, work_dir, split=split, trace=False)
-    if not trace:
-        return timed
-    traced = spawn(count, work_dir, split=split, trace=True)
-    return replace(
-        timed,
-        tracemalloc_peak_mib=traced.tracemalloc_peak_mib,
-        tracemalloc_wall_s=traced.tracemalloc_wall_s,
-        ok=timed.ok and traced.ok,
-        failures=timed.failures + [f"traced run: {failure}" for failure in traced.failures],
-    )
-
-
-def aligned(column: int, cell: str, width: int) -> str:
-    """A cell padded to width: labels (column 0) to the left, figures to the right."""
-    return f"{cell:<{width}}" if column == 0 else f"{cell:>{width}}"
-
-
-def table(runs: Sequence[Figures]) -> str:
-    """The figures as an aligned text table with one column per N."""
-    labels: list[tuple[str, Callable[[Figures], str]]] = [
-        ("submissions", lambda f: f"{f.submissions:,}"),
-        ("split select_multiples", lambda f: "yes" if f.split_select_multiples else "no"),
-        ("rows written", lambda f: f"{f.rows:,}"),
-        ("wall time", lambda f: f"{f.wall_s:.2f} s"),
-        ("time to first byte", lambda f: f"{f.ttfb_ms:,.0f} ms"),
-        ("submissions/s", lambda f: f"{f.submissions_per_s:,.0f}"),
-        ("rows/s", lambda f: f"{f.rows_per_s:,.0f}"),
-        ("of which making submissions", lambda f: f"{f.generator_s:.2f} s"),
-        ("rows/s, export alone", lambda f: f"{f.export_rows_per_s:,.0f}"),
-        ("CPU time", lambda f: f"{f.cpu_s:.2f} s"),
-        ("rows per CPU second", lambda f: f"{f.rows_per_cpu_s:,.0f}"),
-        ("zip size on disk", lambda f: f"{f.zip_mb:.1f} MB"),
-        (
-            "tracemalloc peak",
-            lambda f: "skipped" if f.tracemalloc_peak_mib is None else f"{f.tracemalloc_peak_mib:.1f} MiB",
-        ),
-        (
-            "traced run wall time",
-            lambda f: "skipped" if f.tracemalloc_wall_s is None else f"{f.tracemalloc_wall_s:.2f} s",
-        ),
-        ("RSS before export", lambda f: f"{f.base_rss_mib:.1f} MiB"),
-        ("peak RSS", lambda f: f"{f.peak_rss_mib:.1f} MiB"),
-        ("result", lambda f: "ok" if f.ok else "FAILED"),
-    ]
-    cells = [[label, *(render(f) for f in runs)] for label, render in labels]
-    widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
-    lines = [
-        "  ".join(aligned(c, cell, width) for c, (cell, width) in enumerate(zip(row, widths, strict=True)))
-        for row in cells
-    ]
-    failures = [f"  ! N={f.submissions}: {failure}" for f in runs for failure in f.failures]
-    return "\n".join(lines + failures)
+def table(runs: Sequence[Run], exporter: dict[int, dict[str, Any]]) -> str:
+    lines = [f"{'database':9} {'N':>9} {'rows':>9} {'start-up':>8} {'csv s':>7} {'csv sub/s':>10} {'csv RSS':>8} "
+             f"{'xlsx sub/s':>10} {'web TTFB':>9} {'web sub/s':>10} {'server RSS':>10}"]  # fmt: skip
+    for r in runs:
+        lines.append(
+            f"{r.database:9} {r.submissions:>9,} {r.rows:>9,} {r.startup_s:>7.2f}s {r.csv_s:>7.2f} "
+            f"{r.csv_submissions_per_s:>10,} {r.csv_peak_rss_mb:>6.0f}MB {r.xlsx_submissions_per_s:>10,} "
+            f"{r.web_ttfb_ms:>7.0f}ms {r.web_submissions_per_s:>10,} {r.server_peak_rss_mb:>8.0f}MB"
+        )
+    for count, figures in exporter.items():
+        lines.append(
+            f"exporter alone (bench/exporter.py, no database) N={count:,}: "
+            f"{figures['submissions_per_s']:,.0f} submissions/s, {figures['rows_per_s']:,.0f} rows/s"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build the form once, run each N in a child process, print the figures; 0 only when every check passed."""
     args = parse_args(argv)
-    if args.one is not None:
-        figures = run_one(args.one, args.work_dir, split=args.split_select_multiples, trace=args.trace)
-        print(json.dumps(asdict(figures)))
-        return 0 if figures.ok else 1
-    with tempfile.TemporaryDirectory(prefix="tgpl-bench-export-") as tmp:
-        work_dir = Path(tmp)
-        xform, template = build_form()
-        (work_dir / FORM_FILE).write_bytes(xform)
-        (work_dir / TEMPLATE_FILE).write_text(template, encoding="utf-8")
-        split, trace = args.split_select_multiples, not args.no_tracemalloc
-        runs = [measure(count, work_dir, split=split, trace=trace) for count in args.count]
+    xform = build_xlsform(BUILTIN_FORMS / "tgpl_session.xlsx").xform
+    runs: list[Run] = []
+    with ExitStack() as stack:
+        tmp = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tgpl-export-bench-")))
+        for count in args.count:
+            if not args.no_sqlite:
+                runs.append(run("sqlite", None, count, tmp, xform))
+            if args.postgres:
+                with postgres_schema(args.postgres, "tgpl_bench") as url:
+                    runs.append(run("postgres", url, count, tmp, xform))
+    exporter = {} if args.no_exporter else {count: exporter_only(count) for count in args.count}
     if not args.json:
-        print(table(runs))
-    print(json.dumps(summary(runs), ensure_ascii=False))
-    return 0 if all(f.ok for f in runs) else 1
-
-
-def summary(runs: Sequence[Figures]) -> dict[str, Any]:
-    """The one JSON line others compare: the largest N's figures at top level, then every run's figures."""
-    largest = max(runs, key=lambda f: f.submissions)
-    return {
-        "count": largest.submissions,
-        "rows_per_s": largest.rows_per_s,
-        "export_rows_per_s": largest.export_rows_per_s,
-        "peak_rss_mb": largest.peak_rss_mb,
-        "ttfb_ms": largest.ttfb_ms,
-        "ok": all(f.ok for f in runs),
-        "runs": [asdict(f) for f in runs],
-    }
+        print(table(runs, exporter))
+        for r in runs:
+            for failure in r.failures:
+                print(f"FAILED {r.database} N={r.submissions}: {failure}")
+    ok = not any(r.failures for r in runs)
+    print(json.dumps({"runs": [asdict(r) for r in runs], "exporter_only": exporter, "ok": ok}))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -6,9 +6,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from exports.excel_safe import guard
 
 Cell = str | int | float | None
@@ -38,6 +35,9 @@ def _cell(value: Cell) -> Cell:
 
 def report_xlsx(report: Report) -> bytes:
     """The report as an XLSX workbook, one sheet per table."""
+    from openpyxl import Workbook  # here: openpyxl (and numpy, which it loads) cost every command a second
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in report.sheets:

@@ -7,8 +7,6 @@ import re
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
-from openpyxl import Workbook
-
 from exports.excel_safe import guard
 from exports.policy import CENTRAL, ExportPolicy
 from exports.submission import ExportSubmission
@@ -40,6 +38,8 @@ def write_xlsx(
     labels = {
         q.path: q.labels.get(language) or next(iter(q.labels.values()), "") for q in build_codebook(xform).questions
     }
+    from openpyxl import Workbook  # here: openpyxl (and numpy, which it loads) cost every command a second
+
     workbook = Workbook(write_only=True)
     sheets = []
     for table in schema.tables:

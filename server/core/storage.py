@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +29,17 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._prefix = f"{root}{os.sep}"
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives (it may not exist)."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        return Path(self._file(sha256))
+
+    def _file(self, sha256: str) -> str:
+        """The blob's file name as a string (an export reads one per submission: no Path objects)."""
+        if not DIGEST.fullmatch(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return f"{self._prefix}{sha256[:2]}{os.sep}{sha256[2:4]}{os.sep}{sha256}"
 
     def exists(self, sha256: str) -> bool:
         """Whether the blob is stored."""
@@ -70,7 +77,8 @@ class BlobStore:
 
     def read(self, sha256: str) -> bytes:
         """The bytes of a stored blob."""
-        return self.path(sha256).read_bytes()
+        with open(self._file(sha256), "rb", buffering=0) as blob:
+            return blob.readall()
 
     @staticmethod
     def _place(tmp: Path, target: Path) -> None:
