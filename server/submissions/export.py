@@ -31,7 +31,6 @@ from server.places.areas import Reach, RecordPlace
 from server.publishing.forms import current_version, get_form
 
 BATCH = 1000
-READERS = 4  # threads reading a page's XML from the blob store
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +64,8 @@ def export_submissions(
 
     Read in pages of BATCH by keyset (created_at, id), two statements a page whatever its size: one brings each
     submission with its current version, its edit count and its facts' event date and place, the other the
-    page's attachment counts. The XML of a page is read from the blob store by a few threads while the previous
-    page is being written, so neither the database nor the disk waits on the other."""
+    page's attachment counts. The XML of a page is read from the blob store by a thread while the previous page
+    is being written, so the export does not wait on the disk."""
     form = get_form(session, xml_form_id)
     session.add(Audit(action="form.submission.export", actor=actor, subject=f"form:{xml_form_id}",
                       details=json.dumps({"filters": repr(filters), "deidentified": deidentified})))  # fmt: skip
@@ -75,18 +74,31 @@ def export_submissions(
     versions = dict(
         session.exec(select(FormVersion.id, FormVersion.version).where(FormVersion.form_id == form.id)).all()
     )
-    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="export-read") as readers:
-        waiting: list[tuple[Any, Future[bytes], tuple[int, int]]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as reader:
+        waiting: tuple[list[Any], dict[int, tuple[int, int]], Future[list[bytes]]] | None = None
         for page in _pages(session, form.id, filters):  # type: ignore[arg-type]
             counts = _attachment_counts(session, [row.def_id for row in page])
-            reading = [
-                (row, readers.submit(store.read, row.xml_sha256), counts.get(row.def_id, (0, 0))) for row in page
-            ]
-            for row, xml, files in waiting:  # the previous page, read meanwhile
-                yield _submission(row, xml.result(), names, versions, files)
+            reading = (page, counts, reader.submit(_read_all, store, [row.xml_sha256 for row in page]))
+            if waiting is not None:
+                yield from _page_submissions(waiting, names, versions)  # the previous page, read meanwhile
             waiting = reading
-        for row, xml, files in waiting:
-            yield _submission(row, xml.result(), names, versions, files)
+        if waiting is not None:
+            yield from _page_submissions(waiting, names, versions)
+
+
+def _read_all(store: BlobStore, hashes: list[str]) -> list[bytes]:
+    """A page's XML, read in order (in the reader thread: the disk waits while the previous page is written)."""
+    return [store.read(sha) for sha in hashes]
+
+
+def _page_submissions(
+    page: tuple[list[Any], dict[int, tuple[int, int]], Future[list[bytes]]],
+    names: dict[int | None, str],
+    versions: dict[int | None, str],
+) -> Iterator[ExportSubmission]:
+    rows, counts, read = page
+    for row, xml in zip(rows, read.result(), strict=True):
+        yield _submission(row, xml, names, versions, counts.get(row.def_id, (0, 0)))
 
 
 def _pages(session: Session, form_id: int, filters: ExportFilter) -> Iterator[list[Any]]:
