@@ -155,7 +155,9 @@ def _text(element: Element | None) -> str | None:
     return (element.text or "").strip() or None
 
 
-_FIELDS: weakref.WeakKeyDictionary[Element, dict[str, Element]] = weakref.WeakKeyDictionary()
+# The texts of an instance's fields, while the instance lives. Texts, not elements: the root is one of its own
+# elements, and a value that holds its key keeps it (and the whole tree) in a WeakKeyDictionary for ever.
+_FIELDS: weakref.WeakKeyDictionary[Element, dict[str, str | None]] = weakref.WeakKeyDictionary()
 
 
 def field_text(root: Element, name: str) -> str | None:
@@ -165,6 +167,8 @@ def field_text(root: Element, name: str) -> str | None:
     if fields is None:  # one walk of the instance serves every field read from it
         fields = {}
         for element in root.iter():
-            fields.setdefault(local(element.tag), element)
+            tag = local(element.tag)
+            if tag not in fields:
+                fields[tag] = _text(element)
         _FIELDS[root] = fields
-    return _text(fields.get(name))
+    return fields.get(name)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import weakref
 
 import pytest
 
 from server.core.errors import BadRequest
-from server.submissions.instance import binary_values, parse_instance
+from server.submissions.instance import binary_values, field_text, parse_instance
 
 
 def test_reads_ids_from_meta_in_any_namespace() -> None:
@@ -56,3 +58,20 @@ def test_binary_values_in_repeats_in_document_order() -> None:
 def test_refuses_what_is_not_a_submission(xml: bytes) -> None:
     with pytest.raises(BadRequest):
         parse_instance(xml)
+
+
+def test_reading_fields_keeps_no_instance_alive() -> None:
+    """The fields read from an instance are remembered only while the instance lives: a server that keeps every
+    instance it ever read grows by kilobytes a submission (found by bench/soak.py)."""
+    instance = parse_instance(
+        b'<data id="f"><a>1</a><g><b> 2 </b></g><meta><instanceID>uuid:x</instanceID></meta></data>'
+    )
+    assert (field_text(instance.root, "a"), field_text(instance.root, "b"), field_text(instance.root, "c")) == (
+        "1",
+        "2",
+        None,
+    )
+    gone = weakref.ref(instance.root)
+    del instance
+    gc.collect()
+    assert gone() is None
