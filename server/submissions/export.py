@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, BinaryIO, cast
 
 import sqlalchemy
-from sqlalchemy import Engine, and_, func
+from sqlalchemy import Engine, and_, func, tuple_
 from sqlmodel import Session, col, select
 
 from exports import ExportStats, ExportSubmission, write_csv_zip
@@ -134,10 +134,8 @@ def _pages(session: Session, form_id: int, filters: ExportFilter) -> Iterator[li
     while True:
         page_query = query
         if after is not None:
-            page_query = query.where(
-                (col(Submission.created_at) < after[0])
-                | ((col(Submission.created_at) == after[0]) & (col(Submission.id) < after[1]))
-            )
+            # a row value: a range of the (form_id, created_at, id) index, not a sort of the form's rows per page
+            page_query = query.where(tuple_(col(Submission.created_at), col(Submission.id)) < tuple_(*after))
         rows = session.execute(page_query).all()
         if not rows:
             return
