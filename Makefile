@@ -25,6 +25,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python bench/exporter.py --no-tracemalloc
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/coverage.py
+	$(BIN)/python bench/soak.py
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
