@@ -3,15 +3,36 @@
 Each database gets its own `tgpl init` (the gazetteer, the built-in forms, an app user) and two servers, each its
 own process on 127.0.0.1: `tgpl serve` and bench/bare_server.py (the same multipart parser, blob store and durable
 row, nothing else). The load comes from this process: standard-library threads, one keep-alive connection each, one
-HEAD per phone then POSTs, as ODK Collect sends a batch. For every case (clients x with/without a 200 kB photo) the
-bare app and tgpl each take --count distinct submissions; tgpl is reported as a ratio to the bare app. Afterwards
-every submission is checked in tgpl's database (exactly once each) and 10 % are resent (201, no new row).
+HEAD per phone then POSTs, as ODK Collect sends a batch. For every case the bare app and tgpl each take --count
+distinct submissions; tgpl is reported as a ratio to the bare app. The cases, for each number of phones: a session
+at a commune (no village), the same with a 200 kB photo, and a session at a village "not in the list" (village=khac
+with its name and point: every submission proposes a village of commune 01864, as a phone does for a village the
+list lacks). Each case also gives the rate over its first and its last tenth (by completion time), and tgpl's CPU
+time per submission over the same tenths (read from /proc, sampled every 20 ms): a rate that falls, or a CPU time
+that rises, while the case runs is a cost that grows with the data. The CPU time is the steadier witness on a machine
+that other work shares.
+
+Then the pre-filled case (--prefill SUBMISSIONS VILLAGES, default 100,000 and 5,000): the database gets that many
+more submissions, VILLAGES of them proposing a village of 01864, and tgpl takes --long-count proposals from
+--long-clients phones. The pre-fill is cloned, not sent: 100 submissions of each kind are sent for real, then their
+rows (submission, current version, session fact, audit; for proposals the village, its audit and the commune's code
+counter) are copied in batches with new ids, instanceIDs, village codes and references, so every row is one that
+receiving wrote, in a few seconds instead of the half hour that sending 100,000 would take. The clones' XML blob is
+their original's (nothing on the ingest path reads it back). On PostgreSQL the id sequences are moved past the
+clones and the tables analysed, as autovacuum would do after such a load.
+
+Afterwards every submission is checked in tgpl's database (exactly once each, each proposal with exactly one
+village) and 10 % of the last case are resent (201, no new row).
 
 Run from the repository root:
     .venv/bin/python bench/ingest.py [--count N] [--clients 1 8 32] [--workers W] [--postgres URL] [--no-sqlite]
-Both servers run --workers processes (default 1; `tgpl serve --workers W` and the bare app alike).
-The last line printed is JSON: {"workers", "cases": [{"database", "clients", "photo", "rate_per_s", "p50_ms",
-"p99_ms", "limit_per_s", "ratio_to_limit", ...}], "server_peak_rss_mb": {...}}. Exits 1 when any check fails.
+        [--kinds commune proposal] [--prefill SUBMISSIONS VILLAGES] [--long-count N] [--long-clients C] [--quick]
+Both servers run --workers processes (default 1; `tgpl serve --workers W` and the bare app alike). --quick is
+--count 200 --clients 8 --long-count 1000 (the full pre-fill): about a minute a database.
+The last line printed is JSON: {"workers", "cases": [{"database", "clients", "photo", "kind", "prefilled",
+"rate_per_s", "rate_start_per_s", "rate_end_per_s", "cpu_start_ms", "cpu_end_ms", "p50_ms", "p99_ms",
+"limit_per_s", "ratio_to_limit", ...}], "prefill_s": {...}, "server_peak_rss_mb": {...}, "ok"}. Exits 1 when any
+check fails.
 """
 
 from __future__ import annotations
@@ -19,6 +40,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import itertools
 import json
 import math
 import os
@@ -33,9 +55,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Table, create_engine, func, insert, select, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -44,6 +67,8 @@ if str(ROOT) not in sys.path:
 from forms.build import build_xlsform  # noqa: E402
 from server.cli.setup import BUILTIN_FORMS  # noqa: E402
 from server.core.config import Settings  # noqa: E402
+from server.core.models import Audit, SessionFact, Submission, SubmissionDef, Village, VillageCounter  # noqa: E402
+from server.places.names import name_key  # noqa: E402
 from tests.databases import postgres_schema  # noqa: E402
 from tests.instances import fill  # noqa: E402
 from tests.tgpl_server import free_port  # noqa: E402
@@ -54,10 +79,11 @@ RESEND_SHARE = 10  # every 10th submission of the last case is sent again
 BOUNDARY = "tgplbench7f3a9c2e"
 START_TIMEOUT_S = 60.0
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+COMMUNE = "01864"
 SESSION = {
     "session_type": "truyen_thong",
     "session_date": "2026-11-20",
-    "commune": "01864",
+    "commune": COMMUNE,
     "gps": "22.6576 105.671 420 6",
     "participants_total": "45",
     "participants_women": "20",
@@ -69,38 +95,52 @@ SESSION = {
     "referrals": "0",
     "evening": "khong",
 }
+# A village "not in the list": the phone sends its name and point, and the server records a proposal.
+PROPOSAL = {"village": "khac", "village_name": "Bản Mới @ID@", "village_point": "22.66 105.67 400 5"}
+KINDS = (("commune", False), ("commune", True), ("proposal", False))  # (kind, with a photo) for each number of phones
+PREFILL_SENT = 100  # real submissions of each kind the pre-fill clones
+PREFILL_BATCH = 10_000
+WINDOW = 10  # start and end rates: over the first and the last tenth of a case
 
 
 @dataclass
 class Case:
-    """One measured run: a target server, a database, a number of phones, with or without a photo."""
+    """One measured run: a target server, a database, a number of phones, what they send, on which data."""
 
     target: str  # tgpl | bare
     database: str
     clients: int
     photo: bool
     count: int
+    kind: str = "commune"  # commune | proposal
+    prefilled: bool = False
     wall_s: float = 0.0
     rate_per_s: float = 0.0
+    rate_start_per_s: float = 0.0
+    rate_end_per_s: float = 0.0
+    cpu_start_ms: float = 0.0  # tgpl's CPU per submission over the first and the last tenth
+    cpu_end_ms: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     failures: list[str] = field(default_factory=list)
 
 
 class Template:
-    """Session-form instances made fast: one filled instance whose instanceID (and photo name) are swapped."""
+    """Session-form instances made fast: one filled instance per kind whose instanceID (and photo name, and proposed
+    village's name) are swapped."""
 
     def __init__(self) -> None:
         xform = build_xlsform(BUILTIN_FORMS / "tgpl_session.xlsx").xform
         self.plain = fill(xform, SESSION, instance_id="uuid:@ID@")
         self.with_photo = fill(xform, {**SESSION, "attendance_photo": "@ID@.jpg"}, instance_id="uuid:@ID@")
+        self.proposal = fill(xform, {**SESSION, **PROPOSAL}, instance_id="uuid:@ID@")
         self.photo = JPEG_HEAD + hashlib.shake_256(b"tgpl-bench-photo").digest(PHOTO_BYTES - len(JPEG_HEAD))
 
-    def body(self, photo: bool) -> tuple[str, bytes]:
+    def body(self, photo: bool, kind: str = "commune") -> tuple[str, bytes]:
         """A new instance's ID and its multipart body (a distinct photo when photo is set)."""
         ident = str(uuid.uuid4())
-        xml = (self.with_photo if photo else self.plain).replace(b"@ID@", ident.encode())
-        parts = [_part("xml_submission_file", "submission.xml", "text/xml", xml)]
+        xml = self.proposal if kind == "proposal" else self.with_photo if photo else self.plain
+        parts = [_part("xml_submission_file", "submission.xml", "text/xml", xml.replace(b"@ID@", ident.encode()))]
         if photo:
             parts.append(_part(f"{ident}.jpg", f"{ident}.jpg", "image/jpeg", ident.encode() + self.photo))
         return ident, b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
@@ -114,7 +154,7 @@ def _part(name: str, filename: str, content_type: str, data: bytes) -> bytes:
     return head.encode() + data + b"\r\n"
 
 
-def phone(base: str, bodies: Sequence[bytes], latencies: list[float], failures: list[str]) -> None:
+def phone(base: str, bodies: Sequence[bytes], latencies: list[float], done: list[float], failures: list[str]) -> None:
     """One Collect-like phone: a keep-alive connection, one HEAD, then one POST per body."""
     url = urlsplit(base)
     connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=120)
@@ -135,26 +175,99 @@ def phone(base: str, bodies: Sequence[bytes], latencies: list[float], failures: 
             connection.request("POST", f"{url.path}/submission", body=body, headers=headers)
             response = connection.getresponse()
             answer = response.read()
-            latencies.append(time.perf_counter() - started)
+            finished = time.perf_counter()
+            latencies.append(finished - started)
+            done.append(finished)
             if response.status != 201:
                 failures.append(f"POST {response.status} {answer[:200]!r}")
     finally:
         connection.close()
 
 
-def send(base: str, bodies: Sequence[bytes], clients: int) -> tuple[float, list[float], list[str]]:
-    """Spread bodies over clients phones sending at once; the wall time, POST latencies and failures."""
+@dataclass
+class Sent:
+    """What sending a batch measured; start and end are its first and its last tenth of answers."""
+
+    wall_s: float
+    latencies: list[float]
+    failures: list[str]
+    rate_start_per_s: float = 0.0
+    rate_end_per_s: float = 0.0
+    cpu_start_ms: float = 0.0  # the server's CPU time per submission (all its processes)
+    cpu_end_ms: float = 0.0
+
+
+def send(base: str, bodies: Sequence[bytes], clients: int, server: int | None = None) -> Sent:
+    """Spread bodies over clients phones sending at once; the wall time, POST latencies and failures, and over the
+    first and the last tenth of the answers the rate and (given the server's pid) the server's CPU per submission:
+    unlike the rate, the CPU time hardly moves when other work shares the machine."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
+    done: list[list[float]] = [[] for _ in range(clients)]
     failures: list[str] = []
     threads = [
-        threading.Thread(target=phone, args=(base, bodies[n::clients], latencies[n], failures)) for n in range(clients)
+        threading.Thread(target=phone, args=(base, bodies[n::clients], latencies[n], done[n], failures))
+        for n in range(clients)
     ]
+    clock = CpuClock(server) if server is not None else None
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, [x for share in latencies for x in share], failures
+    wall = time.perf_counter() - started
+    sent = Sent(wall, [x for share in latencies for x in share], failures)
+    finished = sorted(t for share in done for t in share)
+    k = len(finished) // WINDOW
+    if k:
+        start, end = (started, finished[k - 1]), (finished[-k - 1], finished[-1])
+        sent.rate_start_per_s, sent.rate_end_per_s = (round(k / (b - a), 1) for a, b in (start, end))
+        if clock is not None:
+            clock.stop()
+            sent.cpu_start_ms, sent.cpu_end_ms = (round(1000 * clock.between(a, b) / k, 2) for a, b in (start, end))
+    return sent
+
+
+class CpuClock:
+    """The CPU time (user and system) of a server process and its children, sampled every 20 ms while a batch is
+    sent, so that the CPU spent between two moments can be read afterwards."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int) -> None:
+        self.members = [pid, *_children(pid)]
+        self.samples = [(time.perf_counter(), self.read())]
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def read(self) -> float:
+        """Seconds of CPU the processes used so far."""
+        ticks = 0
+        for member in self.members:
+            fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / self.TICK
+
+    def _sample(self) -> None:
+        while not self.stopping.wait(0.02):
+            self.samples.append((time.perf_counter(), self.read()))
+
+    def stop(self) -> None:
+        """Take the last sample."""
+        self.stopping.set()
+        self.thread.join()
+        self.samples.append((time.perf_counter(), self.read()))
+
+    def at(self, moment: float) -> float:
+        """The CPU seconds used up to a moment, interpolated between the samples around it."""
+        for (t0, c0), (t1, c1) in itertools.pairwise(self.samples):
+            if t0 <= moment <= t1:
+                return c0 + (c1 - c0) * ((moment - t0) / (t1 - t0) if t1 > t0 else 1.0)
+        return self.samples[-1][1] if moment > self.samples[-1][0] else self.samples[0][1]
+
+    def between(self, start: float, end: float) -> float:
+        """CPU seconds used between two moments."""
+        return self.at(end) - self.at(start)
 
 
 def percentile_ms(values: Sequence[float], percent: float) -> float:
@@ -207,21 +320,162 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def stored(database_url: str) -> dict[str, int]:
-    """instanceID → number of submission rows, read straight from tgpl's database."""
+def stored(database_url: str) -> tuple[dict[str, int], dict[str, int]]:
+    """instanceID → number of submission rows, and proposal reference → number of villages, read straight from
+    tgpl's database."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT instance_id, COUNT(*) FROM submission GROUP BY instance_id")).all()
+            villages = connection.execute(
+                text("SELECT source_ref, COUNT(*) FROM village WHERE source = 'field' GROUP BY source_ref")
+            ).all()
     finally:
         engine.dispose()
-    return {row[0]: int(row[1]) for row in rows}
+    return {row[0]: int(row[1]) for row in rows}, {row[0]: int(row[1]) for row in villages}
+
+
+SUBMISSION: Table = Submission.__table__  # type: ignore[attr-defined]
+SUBMISSION_DEF: Table = SubmissionDef.__table__  # type: ignore[attr-defined]
+SESSION_FACT: Table = SessionFact.__table__  # type: ignore[attr-defined]
+AUDIT: Table = Audit.__table__  # type: ignore[attr-defined]
+VILLAGE: Table = Village.__table__  # type: ignore[attr-defined]
+COUNTER: Table = VillageCounter.__table__  # type: ignore[attr-defined]
+CLONED = (SUBMISSION, SUBMISSION_DEF, VILLAGE, SESSION_FACT, AUDIT)  # in an order their foreign keys accept
+
+
+@dataclass
+class Original:
+    """The rows receiving wrote for one real submission: what the pre-fill copies."""
+
+    submission: dict[str, Any]
+    version: dict[str, Any]
+    fact: dict[str, Any]
+    audit: dict[str, Any]
+    village: dict[str, Any] | None = None
+    village_audit: dict[str, Any] | None = None
+
+
+def prefill(database_url: str, base: str, template: Template, submissions: int, villages: int) -> tuple[float, int]:
+    """Add `submissions` submissions to tgpl's database, `villages` of them proposing a village of the commune,
+    cloned from real ones sent first (see the module's docstring); the seconds it took and the submissions sent."""
+    started = time.perf_counter()
+    sent = {kind: [template.body(False, kind) for _ in range(PREFILL_SENT)] for kind in ("commune", "proposal")}
+    for made in sent.values():
+        failures = send(base, [body for _, body in made], 4).failures
+        if failures:
+            raise RuntimeError(f"pre-fill: {failures[0]}")
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            originals = {kind: [_original(connection, f"uuid:{ident}") for ident, _ in made]
+                         for kind, made in sent.items()}  # fmt: skip
+            next_id = {t.name: connection.execute(select(func.max(t.c.id))).scalar_one() + 1
+                       for t in (SUBMISSION, SUBMISSION_DEF, AUDIT, VILLAGE)}  # fmt: skip
+            number = connection.execute(select(COUNTER.c.last).where(COUNTER.c.prefix == COMMUNE)).scalar_one()
+        for start in range(0, submissions, PREFILL_BATCH):
+            rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in CLONED}
+            for k in range(start, min(start + PREFILL_BATCH, submissions)):
+                proposes = k * villages // submissions != (k + 1) * villages // submissions  # villages spread evenly
+                original = originals["proposal" if proposes else "commune"][k % PREFILL_SENT]
+                if proposes:
+                    number += 1
+                _clone(original, next_id, number, rows)
+            with engine.begin() as connection:
+                for table in CLONED:
+                    if rows[table.name]:
+                        connection.execute(insert(table), rows[table.name])
+        with engine.begin() as connection:  # what receiving each proposal would have counted
+            connection.execute(update(COUNTER).where(COUNTER.c.prefix == COMMUNE).values(last=number))
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                for name in (SUBMISSION.name, SUBMISSION_DEF.name, AUDIT.name, VILLAGE.name):
+                    sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"  # noqa: S608
+                    connection.execute(text(sql))
+                for table in (SUBMISSION, SUBMISSION_DEF, SESSION_FACT, AUDIT, VILLAGE, COUNTER):
+                    connection.execute(text(f"VACUUM ANALYZE {table.name}"))
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started, 2 * PREFILL_SENT
+
+
+def _original(connection: Connection, instance_id: str) -> Original:
+    """The rows of one submission as receiving stored them."""
+
+    def one(table: Table, *where: Any) -> dict[str, Any]:
+        return dict(connection.execute(select(table).where(*where)).mappings().one())
+
+    submission = one(SUBMISSION, SUBMISSION.c.instance_id == instance_id)
+    original = Original(
+        submission,
+        one(SUBMISSION_DEF, SUBMISSION_DEF.c.submission_id == submission["id"]),
+        one(SESSION_FACT, SESSION_FACT.c.submission_id == submission["id"]),
+        one(AUDIT, AUDIT.c.subject == f"submission:{submission['id']}"),
+    )
+    found = connection.execute(select(VILLAGE).where(VILLAGE.c.source_ref == f"submission:{instance_id}"))
+    village = found.mappings().first()
+    if village is not None:
+        original.village = dict(village)
+        original.village_audit = one(AUDIT, AUDIT.c.subject == f"village:{village['code']}")
+    return original
+
+
+def _clone(original: Original, next_id: dict[str, int], number: int, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """The rows of one more submission like the original: new ids and instanceID, and for a proposal its own
+    village (the commune's next code), as receiving it would have written them."""
+
+    def take(table: Table) -> int:
+        next_id[table.name] += 1
+        return next_id[table.name] - 1
+
+    instance_id = f"uuid:{uuid.uuid4()}"
+    submission_id, version_id = take(SUBMISSION), take(SUBMISSION_DEF)
+    rows[SUBMISSION.name].append({**original.submission, "id": submission_id, "instance_id": instance_id})
+    rows[SUBMISSION_DEF.name].append(
+        {**original.version, "id": version_id, "submission_id": submission_id, "instance_id": instance_id}
+    )
+    fact = {**original.fact, "submission_id": submission_id, "submission_def_id": version_id}
+    details = json.dumps({"instance_id": instance_id})
+    rows[AUDIT.name].append(
+        {**original.audit, "id": take(AUDIT), "subject": f"submission:{submission_id}", "details": details}
+    )
+    if original.village is not None and original.village_audit is not None:
+        code, name, ref = f"{COMMUNE}-{number:03d}", f"Bản Mới {instance_id[5:]}", f"submission:{instance_id}"
+        rows[VILLAGE.name].append(
+            {**original.village, "id": take(VILLAGE), "code": code, "name": name, "name_key": name_key(name),
+             "source_ref": ref}
+        )  # fmt: skip
+        said = {**json.loads(original.village_audit["details"]), "name": name, "ref": ref}
+        rows[AUDIT.name].append({**original.village_audit, "id": take(AUDIT), "subject": f"village:{code}",
+                                 "details": json.dumps(said, ensure_ascii=False)})  # fmt: skip
+        fact["village_code"] = code
+    rows[SESSION_FACT.name].append(fact)
+
+
+def run_case(
+    server: tuple[str, str, int], name: str, template: Template, clients: int, photo: bool, count: int, **kind: Any
+) -> tuple[Case, list[tuple[str, bytes]]]:
+    """Send count new submissions of a kind to one server (target, base URL, pid); the case measured and what was
+    sent."""
+    target, base, pid = server
+    case = Case(target, name, clients, photo, count, **kind)
+    made = [template.body(photo, case.kind) for _ in range(count)]
+    print(f"[{name}] {target:4} {clients:2} phones, {'photo' if photo else 'no photo'}, {case.kind}"
+          f"{', pre-filled' if case.prefilled else ''} …", file=sys.stderr, flush=True)  # fmt: skip
+    sent = send(base, [body for _, body in made], clients, pid)
+    case.wall_s, case.failures = round(sent.wall_s, 2), sent.failures
+    case.rate_per_s = round(count / sent.wall_s, 1)
+    case.rate_start_per_s, case.rate_end_per_s = sent.rate_start_per_s, sent.rate_end_per_s
+    case.cpu_start_ms, case.cpu_end_ms = sent.cpu_start_ms, sent.cpu_end_ms
+    case.p50_ms, case.p99_ms = percentile_ms(sent.latencies, 50), percentile_ms(sent.latencies, 99)
+    return case, made
 
 
 def run_database(
     name: str, url: str | None, args: argparse.Namespace, tmp: Path
-) -> tuple[list[Case], dict[str, float]]:
-    """Init tgpl on one database, start both servers, run every case on both, then check tgpl's rows."""
+) -> tuple[list[Case], dict[str, float], float]:
+    """Init tgpl on one database, start both servers, run every case on both (the pre-filled one last), then check
+    tgpl's rows."""
     data = tmp / name
     tgpl_port, bare_port = free_port(), free_port()
     env = {
@@ -233,6 +487,7 @@ def run_database(
     }
     if url:
         env["TGPL_DATABASE_URL"] = url
+    database_url = Settings(data_dir=data / "tgpl", database_url=url).resolved_database_url
     print(f"[{name}] tgpl init …", file=sys.stderr, flush=True)
     init = subprocess.run([str(BIN / "tgpl"), "init", "--json"], env=env, capture_output=True, text=True, check=True)
     tgpl_base = json.loads(init.stdout)["app_user"]["url"].rstrip("/")
@@ -243,50 +498,60 @@ def run_database(
     tgpl_cmd = [str(BIN / "tgpl"), "serve", "--workers", str(args.workers)]
     template = Template()
     cases: list[Case] = []
-    sent: list[str] = []
-    last_bodies: list[bytes] = []
+    sent: list[tuple[str, str]] = []  # (instanceID, kind) of what tgpl took in the cases
+    last: list[tuple[str, bytes]] = []
+    prefill_s, extra = 0.0, 0
+    plan = [(clients, kind, photo) for clients in args.clients for kind, photo in KINDS if kind in args.kinds]
     with (
         process(tgpl_cmd, env, f"{tgpl_base}/submission") as tgpl,
         process(bare_cmd, env, f"{bare_base}/submission") as bare,
     ):
-        for clients in args.clients:
-            for photo in (False, True):
-                for target, base in (("bare", bare_base), ("tgpl", tgpl_base)):
-                    made = [template.body(photo) for _ in range(args.count)]
-                    case = Case(target, name, clients, photo, args.count)
-                    print(f"[{name}] {target:4} {clients:2} phones, {'photo' if photo else 'no photo'} …",
-                          file=sys.stderr, flush=True)  # fmt: skip
-                    bodies = [body for _, body in made]
-                    wall, latencies, case.failures = send(base, bodies, clients)
-                    case.wall_s = round(wall, 2)
-                    case.rate_per_s = round(args.count / wall, 1)
-                    case.p50_ms, case.p99_ms = percentile_ms(latencies, 50), percentile_ms(latencies, 99)
-                    cases.append(case)
-                    if target == "tgpl":
-                        sent += [ident for ident, _ in made]
-                        last_bodies = bodies
-        resend = last_bodies[::RESEND_SHARE]
-        _, _, resend_failures = send(tgpl_base, resend, min(len(resend), 8))
+        servers = (("bare", bare_base, bare.pid), ("tgpl", tgpl_base, tgpl.pid))
+        for clients, kind, photo in plan:
+            for server in servers:
+                case, made = run_case(server, name, template, clients, photo, args.count, kind=kind)
+                cases.append(case)
+                if server[0] == "tgpl":
+                    sent += [(ident, kind) for ident, _ in made]
+                    last = made
+        submissions, villages = args.prefill
+        if submissions:
+            print(f"[{name}] pre-fill: {submissions:,} submissions, {villages:,} proposals …", file=sys.stderr,
+                  flush=True)  # fmt: skip
+            prefill_s, extra = prefill(database_url, tgpl_base, template, submissions, villages)
+            print(f"[{name}] pre-filled in {prefill_s:.1f} s", file=sys.stderr, flush=True)
+            for server in servers:
+                case, made = run_case(server, name, template, args.long_clients, False, args.long_count,
+                                      kind="proposal", prefilled=True)  # fmt: skip
+                cases.append(case)
+                if server[0] == "tgpl":
+                    sent += [(ident, "proposal") for ident, _ in made]
+                    last = made
+        resend = [body for _, body in last[::RESEND_SHARE]]
+        resend_failures = send(tgpl_base, resend, min(len(resend), 8)).failures
         rss = {"tgpl": peak_rss_mb(tgpl.pid), "bare": peak_rss_mb(bare.pid)}  # with workers: all processes
-    rows = stored(url or Settings(data_dir=data / "tgpl").resolved_database_url)
+    rows, proposals = stored(database_url)
     problems = [f"resend: {failure}" for failure in resend_failures]
-    missing = [ident for ident in sent if rows.get(f"uuid:{ident}") != 1]
-    if missing or len(rows) != len(sent):
+    missing = [ident for ident, _ in sent if rows.get(f"uuid:{ident}") != 1]
+    if missing or len(rows) != len(sent) + submissions + extra:
         problems.append(f"{len(missing)} of {len(sent)} not stored exactly once; {len(rows)} rows in all")
+    unproposed = [i for i, kind in sent if kind == "proposal" and proposals.get(f"submission:uuid:{i}") != 1]
+    if unproposed:
+        problems.append(f"{len(unproposed)} proposals without exactly one village")
     if problems:
         cases[-1].failures += problems
     print(f"[{name}] checked: {len(sent)} submissions stored once each, {len(resend)} resent", file=sys.stderr)
-    return cases, rss
+    return cases, rss, round(prefill_s, 1)
 
 
 def summary(cases: list[Case]) -> list[dict[str, object]]:
     """tgpl's cases, each with the bare app's rate for the same case as the limit."""
-    limits = {(c.database, c.clients, c.photo): c.rate_per_s for c in cases if c.target == "bare"}
+    limits = {(c.database, c.clients, c.photo, c.kind, c.prefilled): c.rate_per_s for c in cases if c.target == "bare"}
     rows = []
     for case in cases:
         if case.target != "tgpl":
             continue
-        limit = limits[(case.database, case.clients, case.photo)]
+        limit = limits[(case.database, case.clients, case.photo, case.kind, case.prefilled)]
         row = {k: v for k, v in asdict(case).items() if k not in ("target", "failures")}
         rows.append({**row, "limit_per_s": limit, "ratio_to_limit": round(case.rate_per_s / limit, 2)})
     return rows
@@ -297,32 +562,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="submissions per case and server (default 1000)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="phones sending at once")
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        choices=("commune", "proposal"),
+        default=["commune", "proposal"],
+        help="what the cases send: sessions at a commune (with and without a photo), proposals",
+    )
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        nargs=2,
+        default=[100_000, 5_000],
+        metavar=("SUBMISSIONS", "VILLAGES"),
+        help="submissions (proposals among them) added before the last case; 0 0: none",
+    )
+    parser.add_argument("--long-count", type=int, default=5000, help="proposals sent on the pre-filled database")
+    parser.add_argument("--long-clients", type=int, default=8, help="phones sending them")
+    parser.add_argument("--quick", action="store_true", help="--count 200 --clients 8 --long-count 1000")
     parser.add_argument("--workers", type=int, default=1, help="server processes of each server (default 1)")
     parser.add_argument("--postgres", default=None, help="also run on PostgreSQL (a throwaway schema of this URL)")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="run on SQLite")
     args = parser.parse_args(argv)
-    if args.count < 10 or min(args.clients) < 1:
-        parser.error("--count must be >= 10 and --clients >= 1")
+    if args.quick:
+        args.count, args.clients, args.long_count = 200, [8], 1000
+    if args.count < 10 or min(args.clients) < 1 or args.long_count < 10 or args.long_clients < 1:
+        parser.error("--count and --long-count must be >= 10, --clients and --long-clients >= 1")
+    if not 0 <= args.prefill[1] <= args.prefill[0]:
+        parser.error("--prefill: the proposals are some of the submissions")
     cases: list[Case] = []
     rss: dict[str, dict[str, float]] = {}
+    prefill_s: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tgpl-bench-ingest-") as tmp:
         if args.sqlite:
-            found, rss["sqlite"] = run_database("sqlite", None, args, Path(tmp))
+            found, rss["sqlite"], prefill_s["sqlite"] = run_database("sqlite", None, args, Path(tmp))
             cases += found
         if args.postgres:
             with postgres_schema(args.postgres, "tgpl_bench") as url:
-                found, rss["postgresql"] = run_database("postgresql", url, args, Path(tmp))
+                found, rss["postgresql"], prefill_s["postgresql"] = run_database("postgresql", url, args, Path(tmp))
                 cases += found
     rows = summary(cases)
-    print(f"{'database':<11} {'phones':>6} {'photo':>5} {'tgpl/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'bare/s':>7} ratio")
+    print(f"{'database':<11} {'phones':>6} {'photo':>5} {'sends':<9} {'data':<11} {'tgpl/s':>7} {'start/s':>7}"
+          f" {'end/s':>7} {'cpu ms':>6} {'→ end':>6} {'p50 ms':>7} {'p99 ms':>7} {'bare/s':>7} ratio")  # fmt: skip
     for row in rows:
-        print(f"{row['database']:<11} {row['clients']:>6} {'yes' if row['photo'] else 'no':>5} {row['rate_per_s']:>7}"
-              f" {row['p50_ms']:>7} {row['p99_ms']:>7} {row['limit_per_s']:>7} {row['ratio_to_limit']}")  # fmt: skip
+        data = f"+{args.prefill[0] // 1000}k subm." if row["prefilled"] else "fresh"
+        print(f"{row['database']:<11} {row['clients']:>6} {'yes' if row['photo'] else 'no':>5} {row['kind']!s:<9}"
+              f" {data:<11} {row['rate_per_s']:>7} {row['rate_start_per_s']:>7} {row['rate_end_per_s']:>7}"
+              f" {row['cpu_start_ms']:>6} {row['cpu_end_ms']:>6} {row['p50_ms']:>7} {row['p99_ms']:>7}"
+              f" {row['limit_per_s']:>7} {row['ratio_to_limit']}")  # fmt: skip
+    print("start/s, end/s: the rate over a case's first and last tenth; cpu ms → end: tgpl's CPU per submission then")
+    print(f"pre-fill (s): {prefill_s}")
     print(f"server peak RSS (MB): {rss}")
-    failures = [f"{c.target} {c.database} {c.clients} {c.photo}: {f}" for c in cases for f in c.failures]
+    failures = [f"{c.target} {c.database} {c.clients} {c.photo} {c.kind}: {f}" for c in cases for f in c.failures]
     for failure in failures[:10]:
         print(f"  ! {failure}")
-    print(json.dumps({"workers": args.workers, "cases": rows, "server_peak_rss_mb": rss, "ok": not failures}))
+    print(json.dumps({"workers": args.workers, "cases": rows, "prefill_s": prefill_s, "server_peak_rss_mb": rss,
+                      "ok": not failures}))  # fmt: skip
     return 1 if failures else 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -220,9 +220,19 @@ class Village(SQLModel, table=True):
     status: str = Field(default="proposed", max_length=16, index=True)  # proposed | confirmed | merged | retired
     merged_into_id: int | None = Field(default=None, foreign_key="village.id")
     source: str = Field(max_length=32)  # import | field | cli
-    source_ref: str | None = Field(default=None, max_length=255)  # file:line, submission instanceID...
+    source_ref: str | None = Field(default=None, max_length=255, index=True)  # file:line, submission instanceID...
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class VillageCounter(SQLModel, table=True):
+    """The highest number taken by a village code of the shape prefix-number (01864-007): a commune's next code is
+    one more, found without reading the commune's villages."""
+
+    __tablename__ = "village_counter"
+
+    prefix: str = Field(max_length=32, primary_key=True)  # a commune code, or what a code given by hand has there
+    last: int = Field(sa_type=BigInteger)
 
 
 # What coverage reads of a period's sessions, as the covering index orders them (date, then id: the map's order).

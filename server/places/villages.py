@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,11 +14,10 @@ from sqlmodel import Session, col, select
 
 from server.core.errors import Conflict, NotFound
 from server.core.models import Audit, PersonFact, Place, PlaceSuccessor, SessionFact, Village, utcnow
-from server.places.media import NOT_LISTED
 from server.places.names import name_key, nfc, similarity
+from server.places.village_codes import check_code, next_code, note_code
 
 STATUSES = ("proposed", "confirmed", "merged", "retired")
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 SIMILAR = 0.8  # name similarity from which two villages of a commune may be the same place
 
 
@@ -85,30 +83,6 @@ def get_village(session: Session, ref: str | int) -> Village:
     return village
 
 
-def _next_code(session: Session, commune_code: str) -> str:
-    pattern = re.compile(rf"^{re.escape(commune_code)}-(\d+)$")
-    codes = session.exec(select(Village.code).where(col(Village.code).like(f"{commune_code}-%"))).all()
-    numbers = [int(m.group(1)) for m in map(pattern.match, codes) if m]
-    return f"{commune_code}-{max(numbers, default=0) + 1:03d}"
-
-
-def _lock_commune(session: Session, commune_code: str) -> None:
-    """Serialise code allocation in a commune until this transaction ends: a no-op write on the commune's row
-    takes its row lock on PostgreSQL and the database write lock on SQLite, so the next number read is final."""
-    session.execute(
-        update(Place)
-        .where(col(Place.scheme) == "new", col(Place.level) == "commune", col(Place.code) == commune_code)
-        .values(code=commune_code)
-    )
-
-
-def check_code(code: str) -> str:
-    """A village code of one's own: what phones send, so plain, not a number (numbers are ids), not 'khac'."""
-    if not CODE_PATTERN.match(code) or code.isdigit() or code == NOT_LISTED:
-        raise ValueError(f"a village code is 1-32 letters, digits, '-', '_' or '.', not only digits, not {code!r}")
-    return code
-
-
 def _audit(session: Session, action: str, village: Village, actor: str, **details: object) -> None:
     session.add(
         Audit(
@@ -137,8 +111,9 @@ def add_village(
 ) -> Village:
     """Add a village to a commune; proposals wait for a coordinator.
 
-    With commit=False the caller's transaction holds it (a proposal made by a submission is stored with it), and a
-    clash of generated codes with a concurrent proposal surfaces as IntegrityError for the caller to retry.
+    A generated code is the commune's next number (server.places.village_codes), at the same cost however many
+    villages there are. With commit=False the caller's transaction holds the village (a proposal made by a submission
+    is stored with it) and the commune's counter row until it ends: concurrent proposals wait for it, and never clash.
     """
     if status not in ("proposed", "confirmed"):
         raise ValueError(f"a new village is proposed or confirmed, not {status}")
@@ -153,10 +128,11 @@ def add_village(
             raise ValueError(f"code {code} is already used")
     commune, old_code = resolve_commune(session, commune_code, old_commune_code)
     old_code = old_code or old_commune_at(session, commune.code, lat, lon)
-    _lock_commune(session, commune.code)
+    if code is not None:
+        note_code(session, code)  # a hand-given 01864-012 is never generated later
     for attempt in range(3):
         village = Village(
-            code=code or _next_code(session, commune.code),
+            code=code or next_code(session, commune.code),
             name=clean,
             name_key=name_key(clean),
             commune_code=commune.code,
@@ -171,9 +147,10 @@ def add_village(
         try:
             session.flush()
         except IntegrityError:
-            if not commit or attempt == 2:
+            if not commit or code is not None or attempt == 2:
                 raise
-            session.rollback()  # another proposal took this code meanwhile: take the next one
+            # Written meanwhile by something that does not count (a direct INSERT): the retry steps over it.
+            session.rollback()
             continue
         break
     _audit(session, "propose" if status == "proposed" else "add", village, actor, source=source, ref=source_ref)

@@ -62,7 +62,7 @@ SESSION_COUNTS = (
 
 def _session_fact(session: Session, owner: Owner, root: Element, *, new: bool) -> None:
     lat, lon, accuracy = _geopoint(field_text(root, "gps"))
-    place = _place(session, owner, root)
+    place = _place(session, owner, root, new=new)
     values: dict[str, object] = {
         "submission_id": owner.submission_id,
         "submission_def_id": owner.submission_def_id,
@@ -88,7 +88,7 @@ def _person_fact(session: Session, owner: Owner, root: Element, *, new: bool) ->
     consent = field_text(root, "consent") == "dong_y" and (
         age is None or age >= 16 or field_text(root, "guardian_consent") == "dong_y"
     )
-    place = _place(session, owner, root)
+    place = _place(session, owner, root, new=new)
     # After a refusal the form hides everything else; whatever was sent, only the anonymous tally is kept.
     keep = consent
     values: dict[str, object] = {
@@ -133,25 +133,30 @@ def _place_values(place: PlaceCodes) -> dict[str, object]:
 VILLAGE_BY_CODE = select(Village).where(col(Village.code) == bindparam("code"))  # built once: most sessions name one
 
 
-def _place(session: Session, owner: Owner, root: Element) -> PlaceCodes:
+def _place(session: Session, owner: Owner, root: Element, *, new: bool) -> PlaceCodes:
     """The record's place; a 'not in the list' village becomes (or updates) this submission's proposal."""
     commune = field_text(root, "commune")
     chosen = field_text(root, "village")
     village = None
     if chosen == NOT_LISTED and commune:
-        village = _proposal(session, owner, commune, root)
+        village = _proposal(session, owner, commune, root, new=new)
     elif chosen:
         village = session.exec(VILLAGE_BY_CODE, params={"code": chosen}).first()
     return place_codes(session, commune_code=commune, village=village)
 
 
-def _proposal(session: Session, owner: Owner, commune: str, root: Element) -> Village | None:
+# Built once; an index seek on source_ref (migration 0007).
+PROPOSAL_OF = select(Village).where(col(Village.source) == "field", col(Village.source_ref) == bindparam("ref"))
+
+
+def _proposal(session: Session, owner: Owner, commune: str, root: Element, *, new: bool) -> Village | None:
     name = field_text(root, "village_name")
     if not name:
         return None
     lat, lon, _accuracy = _geopoint(field_text(root, "village_point"))
     ref = f"submission:{owner.instance_id}"
-    existing = session.exec(select(Village).where(Village.source == "field", Village.source_ref == ref)).first()
+    # A new submission has no proposal yet (one is only ever stored with its submission): only edits look for it.
+    existing = None if new else session.exec(PROPOSAL_OF, params={"ref": ref}).first()
     if existing is not None:
         if existing.status == "proposed":  # an edit before a coordinator decided: follow it
             existing.name, existing.lat, existing.lon = name, lat, lon

@@ -62,6 +62,36 @@ def test_the_person_form_already_stored_becomes_sensitive(settings: Settings) ->
     ]
 
 
+def test_the_village_counter_starts_past_every_code_already_stored(settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    try:
+        command.upgrade(config, "0006")
+        village = text(
+            "INSERT INTO village (code, name, name_key, commune_code, status, source, created_at, updated_at) "
+            "VALUES (:code, 'Thôn', 'thon', :commune, 'confirmed', 'import', :at, :at)"
+        )
+        with engine.begin() as connection:
+            for code, commune in (
+                ("01864-001", "01864"),  # generated
+                ("01864-012", "01957"),  # given by hand in another commune: still the shape 01864 generates
+                ("01864-3", "01864"),
+                ("01957-0042", "01957"),
+                ("01957-007x", "01957"),  # not a number after the dash
+                ("Na-Pai", "01957"),
+                ("01957-1234567890123456789", "01957"),  # beyond what counting from 1 can ever reach
+            ):
+                connection.execute(village, {"code": code, "commune": commune, "at": "2026-11-27 00:00:00+00:00"})
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT prefix, last FROM village_counter ORDER BY prefix")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("01864", 12), ("01957", 42)]
+
+
 def test_unmigrated_database_is_refused_with_the_command_that_fixes_it(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     with pytest.raises(DatabaseNotMigrated) as refused:
@@ -70,7 +100,7 @@ def test_unmigrated_database_is_refused_with_the_command_that_fixes_it(settings:
     migrate(engine)
     migrate(engine)  # a second run is harmless
     require_migrated(engine)
-    assert schema_revision(engine) == "0006"
+    assert schema_revision(engine) == "0007"
     assert create_app(settings, engine=engine).state.engine is engine
     engine.dispose()
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from server.core.errors import Conflict, NotFound
-from server.core.models import Audit
+from server.core.models import Audit, Village
 from server.places import villages as registry
 
 BANG_THANH_NEW, BANG_THANH_OLD, NHAN_MON_OLD = "01864", "01858", "01861"  # old communes of new Bằng Thành
@@ -104,6 +104,18 @@ def test_codes_a_person_chooses_cannot_be_numbers_or_the_not_listed_choice(backa
     registry.add_village(session=backan, commune_code="01957", name="Thôn Z", code="01864-007")  # a code from elsewhere
     # Numbering follows the codes taken anywhere (codes are unique), and ignores codes of another shape.
     assert registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn W").code == "01864-008"
+
+
+def test_generated_codes_step_over_codes_given_by_hand_or_written_directly(backan: Session) -> None:
+    registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn A", code="01864-012")  # by hand
+    assert registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn B").code == "01864-013"
+    # Written without add_village (a bulk load, an old script): the counter does not know of them.
+    for number in (14, 15):
+        backan.add(Village(code=f"01864-{number:03d}", name="Thôn C", name_key="thon c", commune_code="01864",
+                           source="import"))  # fmt: skip
+    backan.commit()
+    assert registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn D").code == "01864-016"
+    assert registry.add_village(session=backan, commune_code=BANG_THANH_NEW, name="Thôn E").code == "01864-017"
 
 
 def test_the_pre_2025_commune_is_known_only_when_said(backan: Session) -> None:

@@ -3,21 +3,26 @@ doubled by resends, and as sparse as consent allows."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from forms.build import BuiltForm, build_xlsform
 from server.accounts.app_users import create_app_user
 from server.cli.setup import BUILTIN_FORMS
-from server.core.models import PersonCategory, PersonFact, SessionFact, Village
+from server.core.models import AppUser, PersonCategory, PersonFact, SessionFact, Village
+from server.core.storage import BlobStore
 from server.places import villages as registry
 from server.places.rollup import PlaceCodes, place_codes
 from server.publishing.forms import publish_xform
+from server.submissions.receive import receive
 from tests.collect_client import CollectClient
 from tests.conftest import Live
 from tests.instances import fill
@@ -109,6 +114,34 @@ def test_a_proposal_follows_edits_until_a_coordinator_decides(live: Live, client
         (proposal,) = session.exec(select(Village).where(Village.status == "proposed")).all()
     assert (proposal.name, proposal.source_ref) == ("Thôn Mới Trên", f"submission:{first_id}")
     assert facts(live)[0].village_code == proposal.code
+
+
+def test_phones_proposing_villages_at_once_get_one_code_each(
+    engine: Engine, backan: Session, store: BlobStore, java: None
+) -> None:
+    """Eight submissions proposing villages of one commune, received at once, each in its own transaction: each
+    takes the commune's next number (the counter row waits for the transaction before it), none fails."""
+    publish_xform(session=backan, store=store, xform=built("tgpl_session").xform, media={})
+    user, _ = create_app_user(session=backan, name="Phone")
+    user_id = user.id
+    registry.add_village(session=backan, commune_code="01864", name="Thôn Nà Pài")  # 01864-001
+    together = threading.Barrier(8)
+
+    def propose(n: int) -> str:
+        values = {**SESSION, "village": "khac", "village_name": f"Bản Mới {n}", "village_point": "22.66 105.67 400 5"}
+        with Session(engine) as session:
+            phone = session.get(AppUser, user_id)
+            assert phone is not None
+            together.wait()
+            xml = fill(built("tgpl_session").xform, values)
+            return receive(session=session, store=store, app_user=phone, xml=xml, parts={}).outcome
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(propose, range(8)))
+    assert outcomes == ["created"] * 8
+    codes = sorted(v.code for v in backan.exec(select(Village).where(Village.source == "field")).all())
+    assert codes == [f"01864-{n:03d}" for n in range(2, 10)]
+    assert sorted(f.village_code for f in backan.exec(select(SessionFact)).all()) == codes
 
 
 PERSON = {
