@@ -100,7 +100,7 @@ def test_unmigrated_database_is_refused_with_the_command_that_fixes_it(settings:
     migrate(engine)
     migrate(engine)  # a second run is harmless
     require_migrated(engine)
-    assert schema_revision(engine) == "0007"
+    assert schema_revision(engine) == "0008"
     assert create_app(settings, engine=engine).state.engine is engine
     engine.dispose()
 
