@@ -35,8 +35,8 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, closing, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
 
+from bench.ingest import peak_rss_mb, process  # noqa: E402
 from forms.build import build_xlsform  # noqa: E402
 from server.cli.setup import BUILTIN_FORMS  # noqa: E402
 from server.core.config import Settings  # noqa: E402
@@ -62,7 +63,6 @@ from tests.tgpl_server import free_port  # noqa: E402
 BIN = Path(sys.executable).parent
 SEED = 200
 CHUNK = 5_000  # rows per bulk insert
-START_TIMEOUT_S = 60.0
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 80  # a 20 kB "photo"
 UUID = re.compile(rb"uuid:[0-9a-f-]{36}")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -107,33 +107,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-@contextmanager
-def serving(env: dict[str, str], base: str) -> Iterator[subprocess.Popen[bytes]]:
+def serving(env: dict[str, str], base: str) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """`tgpl serve` on the bench's data dir, up once it answers; stopped afterwards."""
-    child = subprocess.Popen([str(BIN / "tgpl"), "serve"], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.HTTPError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("tgpl serve did not start") from None
-                time.sleep(0.1)
-        yield child
-    finally:
-        child.terminate()
-        child.wait(timeout=30)
-
-
-def vm_hwm_mb(pid: int) -> float:
-    """Peak resident set size of a live process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) * 1024 / 1e6, 1)
-    return 0.0
+    return process([str(BIN / "tgpl"), "serve"], env, f"{base}/login")
 
 
 def timed_process(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -320,7 +296,7 @@ def run(database: str, url: str | None, count: int, tmp: Path, xform: bytes) -> 
                 first = first or time.perf_counter()
                 body += chunk
         wall = time.perf_counter() - started
-        result.server_peak_rss_mb = vm_hwm_mb(server.pid)
+        result.server_peak_rss_mb = peak_rss_mb(server.pid)
     result.web_ttfb_ms = round(((first or started) - started) * 1000, 1)
     result.web_s, result.web_submissions_per_s = round(wall, 2), round(count / wall)
     if root_rows(bytes(body)) != count:
