@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geopy.distance import geodesic
-from shapely.geometry import Point, shape
 from sqlmodel import Session, select
 
 from server.core.errors import BadRequest
 from server.core.models import Place, Village
+from server.places.boundaries import covers, geometry_of
 from server.places.villages import place_unassigned
 
 
@@ -38,7 +38,7 @@ def load_boundaries(*, session: Session, geojson: str, scheme: str, code_propert
         code = str((feature.get("properties") or {}).get(code_property, "")).strip()
         label = code or f"#{number}"
         try:
-            geometry = shape(feature["geometry"])
+            geometry = geometry_of(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError):
             report.invalid.append(label)
             continue
@@ -73,7 +73,7 @@ def check_point(
     """Distances from a point to its declared commune and village, and whether it lies inside the commune."""
     inside = None
     if commune.boundary:
-        inside = bool(shape(json.loads(commune.boundary)).covers(Point(lon, lat)))
+        inside = covers(commune.boundary, lat, lon)
     return PointCheck(
         commune_distance_m=_distance(lat, lon, commune.lat, commune.lon),
         inside_commune=inside,

@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from geopy.distance import geodesic
-from shapely.geometry import Point, shape
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.core.errors import Conflict, NotFound
 from server.core.models import Audit, PersonFact, Place, PlaceSuccessor, SessionFact, Village, utcnow
+from server.places.boundaries import covers
 from server.places.names import name_key, nfc, similarity
 from server.places.village_codes import check_code, next_code, note_code
 
@@ -308,8 +308,7 @@ def old_commune_at(session: Session, commune_code: str, lat: float | None, lon: 
         return olds[0].code
     if lat is None or lon is None:
         return None
-    point = Point(lon, lat)
-    covering = [p.code for p in olds if p.boundary and shape(json.loads(p.boundary)).covers(point)]
+    covering = [p.code for p in olds if p.boundary and covers(p.boundary, lat, lon)]
     return covering[0] if len(covering) == 1 else None
 
 
