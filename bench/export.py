@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
 
-from bench.ingest import peak_rss_mb, process  # noqa: E402
+from bench.processes import peak_rss_mb, process  # noqa: E402
 from forms.build import build_xlsform  # noqa: E402
 from server.cli.setup import BUILTIN_FORMS  # noqa: E402
 from server.core.config import Settings  # noqa: E402

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
-import itertools
 import json
 import math
 import os
@@ -51,55 +50,36 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Table, create_engine, func, insert, select, text, update
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
 
+from bench.ingest_prefill import copy_sent  # noqa: E402
+from bench.processes import CpuClock, peak_rss_mb, process  # noqa: E402
 from forms.build import build_xlsform  # noqa: E402
 from server.cli.setup import BUILTIN_FORMS  # noqa: E402
 from server.core.config import Settings  # noqa: E402
-from server.core.models import Audit, SessionFact, Submission, SubmissionDef, Village, VillageCounter  # noqa: E402
-from server.places.names import name_key  # noqa: E402
 from tests.databases import postgres_schema  # noqa: E402
-from tests.instances import fill  # noqa: E402
+from tests.instances import NOT_LISTED, fill  # noqa: E402
+from tests.instances import SESSION_ANSWERS as SESSION  # noqa: E402
 from tests.tgpl_server import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PHOTO_BYTES = 200_000
 RESEND_SHARE = 10  # every 10th submission of the last case is sent again
 BOUNDARY = "tgplbench7f3a9c2e"
-START_TIMEOUT_S = 60.0
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-COMMUNE = "01864"
-SESSION = {
-    "session_type": "truyen_thong",
-    "session_date": "2026-11-20",
-    "commune": COMMUNE,
-    "gps": "22.6576 105.671 420 6",
-    "participants_total": "45",
-    "participants_women": "20",
-    "participants_ethnic": "40",
-    "leaflets": "60",
-    "questions_total": "7",
-    "requests_received": "3",
-    "requests_accepted": "1",
-    "referrals": "0",
-    "evening": "khong",
-}
-# A village "not in the list": the phone sends its name and point, and the server records a proposal.
-PROPOSAL = {"village": "khac", "village_name": "Bản Mới @ID@", "village_point": "22.66 105.67 400 5"}
+PROPOSAL = {**NOT_LISTED, "village_name": "Bản Mới @ID@"}  # each proposal its own name
 KINDS = (("commune", False), ("commune", True), ("proposal", False))  # (kind, with a photo) for each number of phones
 PREFILL_SENT = 100  # real submissions of each kind the pre-fill clones
-PREFILL_BATCH = 10_000
 WINDOW = 10  # start and end rates: over the first and the last tenth of a case
 
 
@@ -227,97 +207,12 @@ def send(base: str, bodies: Sequence[bytes], clients: int, server: int | None = 
     return sent
 
 
-class CpuClock:
-    """The CPU time (user and system) of a server process and its children, sampled every 20 ms while a batch is
-    sent, so that the CPU spent between two moments can be read afterwards."""
-
-    TICK = os.sysconf("SC_CLK_TCK")
-
-    def __init__(self, pid: int) -> None:
-        self.members = [pid, *_children(pid)]
-        self.samples = [(time.perf_counter(), self.read())]
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-
-    def read(self) -> float:
-        """Seconds of CPU the processes used so far."""
-        ticks = 0
-        for member in self.members:
-            fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / self.TICK
-
-    def _sample(self) -> None:
-        while not self.stopping.wait(0.02):
-            self.samples.append((time.perf_counter(), self.read()))
-
-    def stop(self) -> None:
-        """Take the last sample."""
-        self.stopping.set()
-        self.thread.join()
-        self.samples.append((time.perf_counter(), self.read()))
-
-    def at(self, moment: float) -> float:
-        """The CPU seconds used up to a moment, interpolated between the samples around it."""
-        for (t0, c0), (t1, c1) in itertools.pairwise(self.samples):
-            if t0 <= moment <= t1:
-                return c0 + (c1 - c0) * ((moment - t0) / (t1 - t0) if t1 > t0 else 1.0)
-        return self.samples[-1][1] if moment > self.samples[-1][0] else self.samples[0][1]
-
-    def between(self, start: float, end: float) -> float:
-        """CPU seconds used between two moments."""
-        return self.at(end) - self.at(start)
-
-
 def percentile_ms(values: Sequence[float], percent: float) -> float:
     """Nearest-rank percentile of seconds, in milliseconds."""
     if not values:
         return 0.0
     ordered = sorted(values)
     return round(ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1] * 1000, 1)
-
-
-@contextmanager
-def process(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process, up once ready_url answers; stopped afterwards."""
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = urlsplit(ready_url)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=2)
-                connection.request("HEAD", url.path)
-                connection.getresponse().read()
-                connection.close()
-                break
-            except OSError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command[0]} did not start") from None
-                time.sleep(0.1)
-        yield child
-    finally:
-        child.terminate()
-        child.wait(timeout=30)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident set size (VmHWM) of a live process and its children (uvicorn's workers), in MB."""
-    total = 0
-    for member in [pid, *_children(pid)]:
-        for line in Path(f"/proc/{member}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                total += int(line.split()[1])
-    return round(total / 1024, 1)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *_children(int(child))]
-    return found
 
 
 def stored(database_url: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -335,121 +230,18 @@ def stored(database_url: str) -> tuple[dict[str, int], dict[str, int]]:
     return {row[0]: int(row[1]) for row in rows}, {row[0]: int(row[1]) for row in villages}
 
 
-SUBMISSION: Table = Submission.__table__  # type: ignore[attr-defined]
-SUBMISSION_DEF: Table = SubmissionDef.__table__  # type: ignore[attr-defined]
-SESSION_FACT: Table = SessionFact.__table__  # type: ignore[attr-defined]
-AUDIT: Table = Audit.__table__  # type: ignore[attr-defined]
-VILLAGE: Table = Village.__table__  # type: ignore[attr-defined]
-COUNTER: Table = VillageCounter.__table__  # type: ignore[attr-defined]
-CLONED = (SUBMISSION, SUBMISSION_DEF, VILLAGE, SESSION_FACT, AUDIT)  # in an order their foreign keys accept
-
-
-@dataclass
-class Original:
-    """The rows receiving wrote for one real submission: what the pre-fill copies."""
-
-    submission: dict[str, Any]
-    version: dict[str, Any]
-    fact: dict[str, Any]
-    audit: dict[str, Any]
-    village: dict[str, Any] | None = None
-    village_audit: dict[str, Any] | None = None
-
-
 def prefill(database_url: str, base: str, template: Template, submissions: int, villages: int) -> tuple[float, int]:
     """Add `submissions` submissions to tgpl's database, `villages` of them proposing a village of the commune,
-    cloned from real ones sent first (see the module's docstring); the seconds it took and the submissions sent."""
+    copied by bench/ingest_prefill.py from real ones sent first; the seconds it took and the submissions sent."""
     started = time.perf_counter()
     sent = {kind: [template.body(False, kind) for _ in range(PREFILL_SENT)] for kind in ("commune", "proposal")}
     for made in sent.values():
         failures = send(base, [body for _, body in made], 4).failures
         if failures:
             raise RuntimeError(f"pre-fill: {failures[0]}")
-    engine = create_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            originals = {kind: [_original(connection, f"uuid:{ident}") for ident, _ in made]
-                         for kind, made in sent.items()}  # fmt: skip
-            next_id = {t.name: connection.execute(select(func.max(t.c.id))).scalar_one() + 1
-                       for t in (SUBMISSION, SUBMISSION_DEF, AUDIT, VILLAGE)}  # fmt: skip
-            number = connection.execute(select(COUNTER.c.last).where(COUNTER.c.prefix == COMMUNE)).scalar_one()
-        for start in range(0, submissions, PREFILL_BATCH):
-            rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in CLONED}
-            for k in range(start, min(start + PREFILL_BATCH, submissions)):
-                proposes = k * villages // submissions != (k + 1) * villages // submissions  # villages spread evenly
-                original = originals["proposal" if proposes else "commune"][k % PREFILL_SENT]
-                if proposes:
-                    number += 1
-                _clone(original, next_id, number, rows)
-            with engine.begin() as connection:
-                for table in CLONED:
-                    if rows[table.name]:
-                        connection.execute(insert(table), rows[table.name])
-        with engine.begin() as connection:  # what receiving each proposal would have counted
-            connection.execute(update(COUNTER).where(COUNTER.c.prefix == COMMUNE).values(last=number))
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                for name in (SUBMISSION.name, SUBMISSION_DEF.name, AUDIT.name, VILLAGE.name):
-                    sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"  # noqa: S608
-                    connection.execute(text(sql))
-                for table in (SUBMISSION, SUBMISSION_DEF, SESSION_FACT, AUDIT, VILLAGE, COUNTER):
-                    connection.execute(text(f"VACUUM ANALYZE {table.name}"))
-    finally:
-        engine.dispose()
+    ids = {kind: [f"uuid:{ident}" for ident, _ in made] for kind, made in sent.items()}
+    copy_sent(database_url, ids, submissions, villages)
     return time.perf_counter() - started, 2 * PREFILL_SENT
-
-
-def _original(connection: Connection, instance_id: str) -> Original:
-    """The rows of one submission as receiving stored them."""
-
-    def one(table: Table, *where: Any) -> dict[str, Any]:
-        return dict(connection.execute(select(table).where(*where)).mappings().one())
-
-    submission = one(SUBMISSION, SUBMISSION.c.instance_id == instance_id)
-    original = Original(
-        submission,
-        one(SUBMISSION_DEF, SUBMISSION_DEF.c.submission_id == submission["id"]),
-        one(SESSION_FACT, SESSION_FACT.c.submission_id == submission["id"]),
-        one(AUDIT, AUDIT.c.subject == f"submission:{submission['id']}"),
-    )
-    found = connection.execute(select(VILLAGE).where(VILLAGE.c.source_ref == f"submission:{instance_id}"))
-    village = found.mappings().first()
-    if village is not None:
-        original.village = dict(village)
-        original.village_audit = one(AUDIT, AUDIT.c.subject == f"village:{village['code']}")
-    return original
-
-
-def _clone(original: Original, next_id: dict[str, int], number: int, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """The rows of one more submission like the original: new ids and instanceID, and for a proposal its own
-    village (the commune's next code), as receiving it would have written them."""
-
-    def take(table: Table) -> int:
-        next_id[table.name] += 1
-        return next_id[table.name] - 1
-
-    instance_id = f"uuid:{uuid.uuid4()}"
-    submission_id, version_id = take(SUBMISSION), take(SUBMISSION_DEF)
-    rows[SUBMISSION.name].append({**original.submission, "id": submission_id, "instance_id": instance_id})
-    rows[SUBMISSION_DEF.name].append(
-        {**original.version, "id": version_id, "submission_id": submission_id, "instance_id": instance_id}
-    )
-    fact = {**original.fact, "submission_id": submission_id, "submission_def_id": version_id}
-    details = json.dumps({"instance_id": instance_id})
-    rows[AUDIT.name].append(
-        {**original.audit, "id": take(AUDIT), "subject": f"submission:{submission_id}", "details": details}
-    )
-    if original.village is not None and original.village_audit is not None:
-        code, name, ref = f"{COMMUNE}-{number:03d}", f"Bản Mới {instance_id[5:]}", f"submission:{instance_id}"
-        rows[VILLAGE.name].append(
-            {**original.village, "id": take(VILLAGE), "code": code, "name": name, "name_key": name_key(name),
-             "source_ref": ref}
-        )  # fmt: skip
-        said = {**json.loads(original.village_audit["details"]), "name": name, "ref": ref}
-        rows[AUDIT.name].append({**original.village_audit, "id": take(AUDIT), "subject": f"village:{code}",
-                                 "details": json.dumps(said, ensure_ascii=False)})  # fmt: skip
-        fact["village_code"] = code
-    rows[SESSION_FACT.name].append(fact)
 
 
 def run_case(

@@ -10,6 +10,26 @@ from forms.xform import local
 
 JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
 
+# A typical session of the session form at Bằng Thành (01864: several pre-2025 communes went into it), as the
+# statement-count test and the ingest bench send it; NOT_LISTED makes it propose a village "not in the list".
+SESSION_COMMUNE = "01864"
+SESSION_ANSWERS = {
+    "session_type": "truyen_thong",
+    "session_date": "2026-11-20",
+    "commune": SESSION_COMMUNE,
+    "gps": "22.6576 105.671 420 6",
+    "participants_total": "45",
+    "participants_women": "20",
+    "participants_ethnic": "40",
+    "leaflets": "60",
+    "questions_total": "7",
+    "requests_received": "3",
+    "requests_accepted": "1",
+    "referrals": "0",
+    "evening": "khong",
+}
+NOT_LISTED = {"village": "khac", "village_name": "Thôn Mới", "village_point": "22.66 105.67 400 5"}
+
 
 def fill(
     xform: bytes,

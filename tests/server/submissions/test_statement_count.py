@@ -21,21 +21,9 @@ from server.core.storage import BlobStore
 from server.places import villages as registry
 from server.publishing.forms import publish_xform
 from server.submissions.receive import receive
-from tests.instances import fill
-
-COMMUNE = "01864"  # Bằng Thành: several pre-2025 communes went into it
-SESSION = {
-    "session_type": "truyen_thong",
-    "session_date": "2026-11-20",
-    "commune": COMMUNE,
-    "gps": "22.6576 105.671 420 6",
-    "participants_total": "45",
-    "participants_women": "20",
-    "participants_ethnic": "40",
-    "requests_received": "3",
-    "requests_accepted": "1",
-}
-NOT_LISTED = {"village": "khac", "village_name": "Thôn Mới", "village_point": "22.66 105.67 400 5"}
+from tests.instances import NOT_LISTED, fill
+from tests.instances import SESSION_ANSWERS as SESSION
+from tests.instances import SESSION_COMMUNE as COMMUNE
 
 
 @cache
