@@ -92,7 +92,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> Config:
+    """Alembic's configuration for tgpl's migrations on this engine (what `migrate` runs; tests step through it)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -103,7 +104,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (safe to run again)."""
     if engine.url.get_backend_name() == "sqlite" and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(_alembic_config(engine), "head")
+    command.upgrade(alembic_config(engine), "head")
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -114,7 +115,7 @@ def schema_revision(engine: Engine) -> str | None:
 
 def require_migrated(engine: Engine) -> None:
     """Refuse to go on when the database is not at the newest revision, saying which command fixes it."""
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     current = schema_revision(engine)
     if current != head:
         raise DatabaseNotMigrated(

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
@@ -21,7 +20,7 @@ import server.core.models  # noqa: F401 - registers the tables
 from server.app import create_app
 from server.core import group_commit
 from server.core.config import Settings
-from server.core.db import MIGRATIONS, make_engine, migrate, require_migrated, schema_revision, writer_turn
+from server.core.db import alembic_config, make_engine, migrate, require_migrated, schema_revision, writer_turn
 from server.core.errors import DatabaseNotMigrated
 from server.core.group_commit import DurableConnection
 
@@ -35,9 +34,7 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
 
 def test_the_person_form_already_stored_becomes_sensitive(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
+    config = alembic_config(engine)
     try:
         command.upgrade(config, "0005")
         with engine.begin() as connection:
@@ -64,9 +61,7 @@ def test_the_person_form_already_stored_becomes_sensitive(settings: Settings) ->
 
 def test_the_village_counter_starts_past_every_code_already_stored(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
+    config = alembic_config(engine)
     try:
         command.upgrade(config, "0006")
         village = text(
