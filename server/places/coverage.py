@@ -22,6 +22,7 @@ from server.core.errors import NotFound
 from server.core.models import PersonCategory, PersonFact, Place, SessionFact
 from server.places.counts import Counts, protect, total_of
 from server.places.coverage_reads import (
+    PLACE_COLUMNS,
     latest_dates,
     period_groups,
     plain_rows,
@@ -135,6 +136,7 @@ def coverage(
     registry = {v.code: v for v in registry_villages(session)}
     survivors = survivor_codes(registry)
     by_key: dict[tuple[str, str], Counts] = defaultdict(Counts)
+    last: dict[tuple[str, str], date] = {}  # each place's latest session up to the end of the period
     for group in period_groups(session, start, end):
         village = survivors.get(group.village_code or "", group.village_code)
         for key in _keys(scheme, group.commune_code, group.old_commune_code, group.old_district_code, village):
@@ -145,7 +147,8 @@ def coverage(
             counts.ethnic = int(counts.ethnic) + group.ethnic
             counts.requests_received += group.requests_received
             counts.requests_accepted += group.requests_accepted
-    last = latest_dates(session, scheme, end, survivors)
+            if key not in last or group.latest > last[key]:
+                last[key] = group.latest
     _people(session, scheme, start, end, survivors, by_key)
     unknown = _unknown_old(scheme, area_level, districts, by_key)
     rows = [by_key.get(("commune", c.code), Counts()) for c in communes]
@@ -183,12 +186,19 @@ def coverage(
 
     # The area's confirmed and proposed villages, and any other village (retired...) where something was counted.
     visited = {code for (level, code) in by_key if level == "village"}
-    villages = [
-        v
-        for v in registry.values()
-        if (v.status in ("confirmed", "proposed") or v.code in visited)
-        and (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
-    ]
+    villages = sorted(
+        (
+            v
+            for v in registry.values()
+            if (v.status in ("confirmed", "proposed") or v.code in visited)
+            and (v.old_commune_code if scheme == "old" else v.commune_code) in commune_codes
+            and v.status != "merged"
+        ),
+        key=lambda v: v.code,
+    )
+    shown = {"district": [d.code for d in districts], "commune": [c.code for c in communes],
+             "village": [v.code for v in villages]}  # fmt: skip
+    _latest_before(session, scheme, end, survivors, shown, last)
     return Coverage(
         start=start,
         end=end,
@@ -209,8 +219,7 @@ def coverage(
                 v.lon,
                 v.status,
             )
-            for v in sorted(villages, key=lambda v: v.code)
-            if v.status != "merged"
+            for v in villages
         ],
         sessions=(
             _session_points(session, scheme, start, end, commune_codes, survivors) if points and not viewer else []
@@ -268,6 +277,26 @@ def _unknown_old(
         return None
     keys = [d.code for d in districts] + ([""] if level in (None, "province") else [])
     return total_of([by_key[(UNKNOWN_OLD, k)] for k in keys if (UNKNOWN_OLD, k) in by_key], viewer=False)
+
+
+def _latest_before(
+    session: Session,
+    scheme: str,
+    end: date,
+    survivors: dict[str, str],
+    shown: dict[str, list[str]],
+    last: dict[tuple[str, str], date],
+) -> None:
+    """Add to last the latest session up to end of the places shown (codes by level) that the period did not reach;
+    those it reached have theirs from its sessions. A merged village's sessions count for its survivor."""
+    for level in (level for level in PLACE_COLUMNS[scheme] if level != "village"):
+        missing = [code for code in shown[level] if (level, code) not in last]
+        last.update(((level, code), day) for code, day in latest_dates(session, scheme, level, missing, end))
+    unreached = {code for code in shown["village"] if ("village", code) not in last}
+    merged_in = [code for code, survivor in survivors.items() if survivor in unreached]  # the village's own code too
+    for code, day in latest_dates(session, scheme, "village", merged_in, end):
+        key = ("village", survivors[code])
+        last[key] = max(day, last.get(key, day))
 
 
 def _session_points(

@@ -1,21 +1,29 @@
-"""The queries coverage is counted from: registry villages, a period's sessions by place, each place's latest
-session. Plain columns, no ORM objects: they may read tens of thousands of rows."""
+"""The queries coverage is counted from: registry villages, a period's sessions by place, the latest session of the
+places a period did not reach. Plain columns, no ORM objects: they may read tens of thousands of rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Executable, func
+from sqlalchemy import Executable, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from server.core.models import SessionFact, Village
+from server.core.models import Place, SessionFact, Village
+
+CODES_PER_QUERY = 500  # places whose latest session one statement seeks (bound parameters stay few on any SQLite)
+# The session_fact column each structure's rows are counted by, by level.
+PLACE_COLUMNS = {
+    "new": {"commune": "commune_code", "village": "village_code"},
+    "old": {"district": "old_district_code", "commune": "old_commune_code", "village": "village_code"},
+}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass costs ten times as much to build, and a report builds one per registry village.
+@dataclass(slots=True)
 class VillageRef:
     """What coverage needs of a registry village."""
 
@@ -30,7 +38,7 @@ class VillageRef:
     merged_into_id: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Group:
     """The sessions of the period recorded at one place (village and communes of both structures), summed."""
 
@@ -44,6 +52,7 @@ class Group:
     ethnic: int
     requests_received: int
     requests_accepted: int
+    latest: date  # the place's latest session in the period
 
 
 def plain_rows(session: Session, query: Executable) -> Sequence[Any]:
@@ -76,7 +85,8 @@ def survivor_codes(registry: dict[str, VillageRef]) -> dict[str, str]:
 
 
 def period_groups(session: Session, start: date, end: date) -> list[Group]:
-    """The sessions of [start, end] grouped by place and summed in SQL (a range of the session_date index)."""
+    """The sessions of [start, end] grouped by place and summed in SQL (a range of the session_date index), with
+    each place's latest date in it: the "last reached" of every place the period reached, at no extra cost."""
 
     def total(column: Any) -> Any:
         return func.coalesce(func.sum(func.coalesce(column, 0)), 0)
@@ -92,6 +102,7 @@ def period_groups(session: Session, start: date, end: date) -> list[Group]:
             total(SessionFact.participants_ethnic),
             total(SessionFact.requests_received),
             total(SessionFact.requests_accepted),
+            func.max(SessionFact.session_date),
         )
         .where(col(SessionFact.session_date) >= start, col(SessionFact.session_date) <= end)
         .group_by(*places)
@@ -99,39 +110,28 @@ def period_groups(session: Session, start: date, end: date) -> list[Group]:
     return [Group(*row) for row in plain_rows(session, query)]
 
 
-# The place columns whose latest session date a structure's rows show, with the level of the row.
-LATEST_COLUMNS = {
-    "new": (("village", "village_code"), ("commune", "commune_code")),
-    "old": (("village", "village_code"), ("commune", "old_commune_code"), ("district", "old_district_code")),
-}
+def latest_dates(session: Session, scheme: str, level: str, codes: Iterable[str], end: date) -> list[tuple[str, date]]:
+    """The latest session on or before end of each place given (of those with one), by the place column of the
+    level in the structure.
 
-
-def latest_dates(session: Session, scheme: str, end: date, survivors: dict[str, str]) -> dict[tuple[str, str], date]:
-    """Each place's latest session on or before end ("last reached", any period); a merged village's for its survivor.
-
-    Per place column, a walk over the (column, session_date) index: the next code (one seek), then its latest date
-    up to end (one seek), so the cost follows the number of places, not of sessions. Both databases run it as index
-    seeks (a recursive CTE emulating a loose index scan)."""
-    last: dict[tuple[str, str], date] = {}
-    for level, name in LATEST_COLUMNS[scheme]:
-        for code, day in plain_rows(session, _latest_query(name, end)):
-            key = (level, survivors.get(code, code) if level == "village" else code)
-            if day is not None and (key not in last or day > last[key]):
-                last[key] = day
-    return last
-
-
-def _latest_query(name: str, end: date) -> Executable:
-    """code, latest session date up to end: one row per distinct non-null value of session_fact.<name>."""
+    For the places a period did not reach (those it reached have their latest in the period): one seek per place on
+    its (place, session_date) index, so the cost follows the places asked, not their sessions."""
+    ordered = sorted(set(codes))
+    if not ordered:
+        return []
     fact = SessionFact.__table__.alias("fact")  # type: ignore[attr-defined]
-    column = fact.c[name]
-    first = select_columns(func.min(column).label("code"))
-    codes = first.cte("codes", recursive=True)
-    following = select_columns(func.min(column)).where(column > codes.c.code).scalar_subquery()
-    codes = codes.union_all(select_columns(following).where(codes.c.code.is_not(None)))
+    if level == "village":
+        code, where = col(Village.code), []
+    else:
+        code, where = col(Place.code), [col(Place.scheme) == scheme, col(Place.level) == level]
     latest = (
         select_columns(func.max(fact.c.session_date))
-        .where(column == codes.c.code, fact.c.session_date <= end)
+        .where(fact.c[PLACE_COLUMNS[scheme][level]] == code, fact.c.session_date <= end)
         .scalar_subquery()
     )
-    return select_columns(codes.c.code, latest).where(codes.c.code.is_not(None))
+    query = select_columns(code, latest).where(code.in_(bindparam("codes", expanding=True)), *where)
+    found: list[tuple[str, date]] = []
+    for first in range(0, len(ordered), CODES_PER_QUERY):
+        rows = plain_rows(session, query.params(codes=ordered[first : first + CODES_PER_QUERY]))
+        found += [(place, day) for place, day in rows if day is not None]
+    return found

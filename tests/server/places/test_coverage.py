@@ -251,6 +251,28 @@ def test_a_period_that_ends_in_the_past_shows_the_latest_session_up_to_its_end(
     assert (villages[dataset["V3"]].last_session, villages[dataset["V3"]].counts.sessions) == (date(2025, 11, 20), 0)
 
 
+def test_places_not_reached_in_the_period_show_their_latest_session_before_it(
+    backan: Session, dataset: dict[str, str]
+) -> None:
+    """April to June 2026: no session anywhere. Each place's last session is from before the period; V1's is the
+    5 March session of V4, merged into it, later than its own of 10 January."""
+    old = coverage(backan, start=date(2026, 4, 1), end=END, scheme="old")
+    new = coverage(backan, start=date(2026, 4, 1), end=END, scheme="new", area_code="19")
+    assert old.totals.sessions == new.totals.sessions == 0
+    rows = {r.code: r.last_session for r in old.villages + old.communes + old.districts}
+    assert {key: rows[dataset[key]] for key in ("V1", "V2", "V3")} == {
+        "V1": date(2026, 3, 5),
+        "V2": date(2026, 2, 15),  # not August: after the period
+        "V3": date(2026, 3, 1),
+    }
+    assert [rows[code] for code in ("01858", "01861", "01957", "060", "062")] == [
+        date(2026, 3, 5), date(2026, 2, 15), date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 1)
+    ]  # fmt: skip
+    communes = {c.code: c for c in new.communes}
+    assert (communes["01864"].last_session, communes["01957"].last_session) == (date(2026, 3, 5), date(2026, 3, 1))
+    assert [v.last_session for v in new.villages] == [rows[v.code] for v in new.villages]
+
+
 def test_both_structures_add_up_with_villages_of_unknown_old_commune(backan: Session, store: BlobStore,
                                                                      java: None) -> None:  # fmt: skip
     """Imported villages with an old commune, a phone's proposal ("not in the list") and a village never given one,
