@@ -138,3 +138,22 @@ def test_a_proposal_shows_on_a_small_map_beside_its_likely_duplicate(
     )
     assert fills == {"#d73027": 1, "#2166ac": 1}  # the proposal and the village it may duplicate
     assert offline.errors == []
+
+
+def test_the_pages_fit_a_phone(offline: Offline, live: Live, backan: Session) -> None:
+    """At 390 px no page scrolls sideways: a wide table scrolls within itself."""
+    create_web_user(session=backan, username="hoa", password=PASSWORD, role="coordinator")
+    registry.add_village(session=backan, commune_code="01864", name="Thôn Nà Pài Khuổi Luông Bản Mới", lat=22.655,
+                         lon=105.672)  # fmt: skip
+    page = offline.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.route("**/*", offline.route)
+    page.goto(f"{live.base}/login?next=/villages")
+    page.fill("input[name=username]", "hoa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("table")
+    for path in ("/villages", "/", "/submissions", "/collaborators", "/forms", "/downloads"):
+        page.goto(f"{live.base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    assert offline.errors == []
